@@ -1,0 +1,53 @@
+"""Shared fixtures.
+
+The suite runs once per backend: SQLite by default, PostgreSQL when ``CREDIT_YRD_TEST_DATABASE_URL``
+names a server (``scripts/test`` does both). Each test that asks for ``database_url`` gets a store
+of its own: a fresh SQLite file, or a fresh PostgreSQL database created for it and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_DATABASE_URL = os.environ.get("CREDIT_YRD_TEST_DATABASE_URL", "").strip()
+
+
+def backend_name() -> str:
+    return "postgresql" if TEST_DATABASE_URL.startswith("postgresql") else "sqlite"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"credit-yrd store backend: {backend_name()}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database that belongs to this test alone."""
+    if backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    base = make_url(TEST_DATABASE_URL)
+    name = f"credit_yrd_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
