@@ -1,0 +1,68 @@
+"""Who may call which route.
+
+Every route of the app declares its audience with :func:`allow`; :func:`check_routes_declared`
+refuses to build an app in which any route does not (deny by default). Roles other than ``public``
+need an authenticated caller; until accounts and API keys exist, such routes answer 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.routing import APIRoute
+from starlette.routing import Mount
+
+ROLES_ATTR = "__credit_yrd_roles__"
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    SUBJECT = "subject"
+    DEPARTMENT = "department"
+    CREDIT_OFFICE = "credit_office"
+    DATA_SOURCE = "data_source"
+    MARKET_INSTITUTION = "market_institution"
+
+
+def allow(*roles: Role) -> Any:
+    """A route dependency naming the roles that may call the route."""
+    if not roles:
+        raise ValueError("allow() needs at least one role")
+    allowed = frozenset(roles)
+
+    def guard() -> None:
+        if Role.PUBLIC in allowed:
+            return
+        raise HTTPException(
+            status_code=401,
+            detail="需要登录或 API 密钥 (authentication required)",
+        )
+
+    setattr(guard, ROLES_ATTR, allowed)
+    return Depends(guard)
+
+
+def route_roles(route: APIRoute) -> frozenset[Role] | None:
+    """The roles a route declares, or None when it declares none."""
+    for dep in route.dependant.dependencies:
+        roles = getattr(dep.call, ROLES_ATTR, None)
+        if roles is not None:
+            return frozenset(roles)
+    return None
+
+
+def check_routes_declared(app: FastAPI, exempt: Callable[[str], bool] = lambda p: False) -> None:
+    """Raise if any API route of ``app`` has no :func:`allow` declaration."""
+    missing = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and not exempt(route.path) and route_roles(route) is None
+    ]
+    if missing:
+        raise RuntimeError(f"routes without an access declaration: {missing}")
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path.startswith("/api"):
+            raise RuntimeError(f"mounted sub-application under /api bypasses access checks: {route.path}")

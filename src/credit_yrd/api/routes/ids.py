@@ -1,0 +1,71 @@
+"""``/api/v1/ids``: identifier checks for anyone (data sources check codes before they send).
+
+Resident ID numbers are personal data: answers never echo one unmasked and never explain its parts
+(birth date, sex) to the public.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from credit_yrd.api.access import Role, allow
+from credit_yrd.ids._text import compact_text
+from credit_yrd.ids.detect import CheckResult, check, could_be_resident_id, looks_like_resident_id
+from credit_yrd.ids.masking import mask_resident_id
+
+router = APIRouter(prefix="/ids", tags=["标识码 identifiers"])
+
+MAX_CODE_CHARS = 64
+MAX_BATCH = 1000
+
+
+class Part(BaseModel):
+    name: str
+    label_zh: str
+    value: str
+    meaning_zh: str
+    meaning_en: str
+    note_zh: str | None = None
+    note_en: str | None = None
+
+
+class IdCheck(BaseModel):
+    input: str = Field(description="输入（身份证号已脱敏）(the input; resident ID numbers masked)")
+    kind: str | None = Field(description="uscc / org_code / business_reg_no / resident_id")
+    valid: bool
+    error: str | None = Field(description="无效原因 (why it is invalid)")
+    error_part: str | None = None
+    parts: list[Part]
+    notes: list[str]
+
+
+class IdCheckBatch(BaseModel):
+    codes: list[Annotated[str, Field(max_length=MAX_CODE_CHARS)]] = Field(
+        min_length=1, max_length=MAX_BATCH
+    )
+
+
+def public_view(result: CheckResult) -> dict[str, Any]:
+    """The answer as the public may see it: anything that is or may be a person's ID number
+    (including a mistyped one: every 15- or 18-digit shape) is masked and not explained."""
+    data = result.to_dict()
+    code = compact_text(result.input) if len(result.input) <= MAX_CODE_CHARS else ""
+    if result.kind == "resident_id" or could_be_resident_id(code) or looks_like_resident_id(code):
+        data["input"] = mask_resident_id(result.input)
+        data["parts"] = []
+    return data
+
+
+@router.get("/check", response_model=IdCheck, dependencies=[allow(Role.PUBLIC)],
+            summary="校验一个代码 (check one code)")
+def check_one(code: Annotated[str, Query(max_length=MAX_CODE_CHARS)]) -> dict[str, Any]:
+    return public_view(check(code))
+
+
+@router.post("/check", response_model=list[IdCheck], dependencies=[allow(Role.PUBLIC)],
+             summary="批量校验代码，至多 1000 个 (check up to 1000 codes)")
+def check_many(body: IdCheckBatch) -> list[dict[str, Any]]:
+    return [public_view(check(code)) for code in body.codes]

@@ -1,0 +1,69 @@
+"""The ``credit-yrd`` command.
+
+Each command group lives in its own module; this one wires them together, holds the global options
+and turns every domain error into one clear line and a non-zero exit (never a traceback).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from credit_yrd import __version__
+from credit_yrd.cli import id_cmd, standard_cmd, store_cmd
+from credit_yrd.cli.context import CliState
+from credit_yrd.cli.output import err, out
+from credit_yrd.errors import CreditYrdError
+
+
+class _DomainErrorsAsOneLine(TyperGroup):
+    """Every typed domain error raised by any command becomes one line on stderr, exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CreditYrdError as exc:
+            lang = ctx.obj.lang if isinstance(ctx.obj, CliState) else "zh"
+            label = "错误" if lang == "zh" else "error"
+            err.print(f"[bold red]{label}:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=_DomainErrorsAsOneLine,
+    name="credit-yrd",
+    help="信用长三角 区域公共信用信息平台 (Yangtze River Delta regional public-credit platform).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="输出语言 zh 或 en (output language: zh or en)"),
+    ] = None,
+) -> None:
+    ctx.obj = CliState.build(lang)
+
+
+@app.command("version")
+def version() -> None:
+    """版本 (print the version)."""
+    out.print(f"credit-yrd {__version__}")
+
+
+app.add_typer(id_cmd.app, name="id")
+app.add_typer(standard_cmd.app, name="standard")
+store_cmd.register(app)
+
+
+__all__ = ["app"]

@@ -1,0 +1,27 @@
+"""Console output shared by the CLI commands: one Rich console per stream, JSON lines, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from credit_yrd.i18n import pick
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def json_line(obj: Any) -> None:
+    """One JSON object on one line of standard output (UTF-8, Chinese kept readable)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(zh: str, en: str, lang: str = "zh", code: int = 2) -> NoReturn:
+    """Print one clear error line on standard error and exit non-zero."""
+    err.print(f"[bold red]{pick('错误', 'error', lang)}:[/] {escape(pick(zh, en, lang))}")
+    raise typer.Exit(code)

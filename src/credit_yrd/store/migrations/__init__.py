@@ -1,0 +1,1 @@
+"""Alembic environment of the store, shipped in the package (see ``credit_yrd.store.migrate``)."""

@@ -1,0 +1,183 @@
+"""The tables of the store, in SQLAlchemy Core.
+
+The migrations under ``migrations/versions`` build exactly these tables (a test compares them on
+both backends); create a store with :func:`credit_yrd.store.migrate.init_store`, not
+``metadata.create_all``, so that the Alembic revision is recorded. ``record_versions`` is
+append-only: triggers refuse UPDATE and DELETE (see :data:`APPEND_ONLY_TRIGGERS`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+)
+
+from credit_yrd.store.types import BigID, JSONType, Timestamp
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+SUBJECT_TYPES = (
+    "legal_person",
+    "individual_business",
+    "organisation",
+    "public_body",
+    "natural_person",
+)
+LEGACY_KINDS = ("org_code", "business_reg_no")
+VERSION_STATUSES = ("active", "withdrawn", "deleted", "corrected")
+BATCH_STATUSES = ("received", "processing", "accepted", "rejected")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("code", String(32), primary_key=True, comment="数据来源单位代码 (source code)"),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("province", String(2), nullable=True, comment="省级区划前两位；全国为空"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=False),
+    Column("received_at", Timestamp, nullable=False),
+    Column("file_name", String(500), nullable=True),
+    Column("content_sha256", String(64), nullable=False),
+    Column("status", String(16), nullable=False, server_default="received"),
+    Column("counts", JSONType, nullable=True),
+    Column("completed_at", Timestamp, nullable=True),
+    CheckConstraint(_in("status", BATCH_STATUSES), name="status"),
+    Index(None, "source", "content_sha256"),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("subject_type", String(32), nullable=False),
+    Column("uscc", String(18), nullable=True, unique=True),
+    Column(
+        "person_hash",
+        String(64),
+        nullable=True,
+        unique=True,
+        comment="身份证号的键控哈希 HMAC-SM3 (keyed hash of the resident ID)",
+    ),
+    Column(
+        "person_id_enc",
+        LargeBinary,
+        nullable=True,
+        comment="SM4 加密的身份证号 (encrypted resident ID)",
+    ),
+    Column("name", String(500), nullable=False),
+    Column("name_normalised", String(500), nullable=False),
+    Column("province", String(2), nullable=True),
+    Column("division", String(6), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    CheckConstraint(_in("subject_type", SUBJECT_TYPES), name="subject_type"),
+    CheckConstraint(
+        "subject_type <> 'natural_person' OR person_hash IS NOT NULL",
+        name="person_hash",
+    ),
+    Index(None, "name_normalised"),
+)
+
+legacy_codes = Table(
+    "legacy_codes",
+    metadata,
+    Column("legacy_kind", String(16), primary_key=True),
+    Column("legacy_code", String(32), primary_key=True),
+    Column("uscc", String(18), nullable=False),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    CheckConstraint(_in("legacy_kind", LEGACY_KINDS), name="legacy_kind"),
+    Index(None, "uscc"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("source_key", String(200), nullable=False, comment="来源单位的记录编号"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("source", "kind", "source_key"),
+    Index(None, "subject_id"),
+)
+
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("record_id", BigID, ForeignKey("records.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content", JSONType, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("batch_id", BigID, ForeignKey("batches.id"), nullable=True),
+    Column("received_at", Timestamp, nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("record_id", "version"),
+    CheckConstraint(_in("status", VERSION_STATUSES), name="status"),
+    CheckConstraint("version >= 1", name="version"),
+    Index(None, "batch_id"),
+)
+
+#: The message the database gives when something tries to change a record version.
+APPEND_ONLY_MESSAGE = (
+    "record_versions 只能追加，不能修改或删除 (record_versions is append-only: no UPDATE or DELETE)"
+)
+
+#: Trigger DDL per dialect; the initial migration creates the same triggers.
+APPEND_ONLY_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TRIGGER record_versions_no_update BEFORE UPDATE ON record_versions "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+        "CREATE TRIGGER record_versions_no_delete BEFORE DELETE ON record_versions "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION record_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation'; "
+        "END $$",
+        "CREATE TRIGGER record_versions_no_update BEFORE UPDATE OR DELETE ON record_versions "
+        "FOR EACH ROW EXECUTE FUNCTION record_versions_append_only()",
+        "CREATE TRIGGER record_versions_no_truncate BEFORE TRUNCATE ON record_versions "
+        "FOR EACH STATEMENT EXECUTE FUNCTION record_versions_append_only()",
+    ],
+}
+
+for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(record_versions, "after_create", DDL(_statement).execute_if(dialect=_dialect))
