@@ -6,7 +6,12 @@ import polars as pl
 import pytest
 
 from credit_yrd.ids import uscc
-from credit_yrd.ids.convert import CodeQualityReport, org_code_to_uscc, quality_report
+from credit_yrd.ids.convert import (
+    CodeQualityReport,
+    QualityInputError,
+    org_code_to_uscc,
+    quality_report,
+)
 from credit_yrd.ids.errors import InvalidIdentifier
 
 A = "91110000600037341L"
@@ -122,7 +127,7 @@ def test_grouped_report_and_polars_input():
     none = report.groups[""]
     assert none.wrong_duplicate_rate is None and none.meets_wrong_duplicate_target is None
     assert report.to_dict()["groups"]["江苏"]["converted"] == 1
-    with pytest.raises(KeyError):
+    with pytest.raises(QualityInputError):
         quality_report(frame, by="city")
 
 
@@ -151,5 +156,5 @@ def test_labels_and_display():
 
 
 def test_rows_must_be_mappings():
-    with pytest.raises(TypeError):
+    with pytest.raises(QualityInputError):
         quality_report([A])

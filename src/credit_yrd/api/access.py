@@ -65,4 +65,6 @@ def check_routes_declared(app: FastAPI, exempt: Callable[[str], bool] = lambda p
         raise RuntimeError(f"routes without an access declaration: {missing}")
     for route in app.routes:
         if isinstance(route, Mount) and route.path.startswith("/api"):
-            raise RuntimeError(f"mounted sub-application under /api bypasses access checks: {route.path}")
+            raise RuntimeError(
+                f"mounted sub-application under /api bypasses access checks: {route.path}"
+            )

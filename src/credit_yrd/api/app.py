@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return problems.problem(
-                413, f"请求体超过 {MAX_BODY_BYTES} 字节 (request body over {MAX_BODY_BYTES} bytes)",
+                413,
+                f"请求体超过 {MAX_BODY_BYTES} 字节 (request body over {MAX_BODY_BYTES} bytes)",
                 request,
             )
         return await call_next(request)

@@ -58,8 +58,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": e.get("msg", ""),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
-        return problem(422, "请求参数不符合要求 (request does not match the schema)", request,
-                       errors=errors)
+        return problem(
+            422, "请求参数不符合要求 (request does not match the schema)", request, errors=errors
+        )

@@ -20,7 +20,9 @@ class CliState:
         settings = get_settings()
         chosen = lang or settings.lang
         if chosen not in LANGS:
-            raise typer.BadParameter(f"--lang 只接受 zh 或 en (--lang takes zh or en), got {chosen!r}")
+            raise typer.BadParameter(
+                f"--lang 只接受 zh 或 en (--lang takes zh or en), got {chosen!r}"
+            )
         return cls(lang=chosen, settings=settings)
 
     def t(self, zh: str, en: str) -> str:

@@ -17,8 +17,10 @@ from credit_yrd.ids import convert as id_convert
 from credit_yrd.ids.detect import CheckResult, check
 from credit_yrd.ids.masking import mask
 
-app = typer.Typer(help="标识码：校验、换码、旧码映射 (identifiers: check, convert, legacy map).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="标识码：校验、换码、旧码映射 (identifiers: check, convert, legacy map).",
+    no_args_is_help=True,
+)
 
 KIND_LABELS = {
     "uscc": ("统一社会信用代码", "unified social credit code"),
@@ -79,7 +81,11 @@ def check_cmd(
     codes: Annotated[list[str] | None, typer.Argument(help="要校验的代码 (codes to check)")] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="从文件逐行读取代码，- 表示标准输入 (one code per line; - for stdin)"),
+        typer.Option(
+            "--file",
+            "-f",
+            help="从文件逐行读取代码，- 表示标准输入 (one code per line; - for stdin)",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="每个代码输出一行 JSON (one JSON object per line)")
@@ -115,10 +121,16 @@ def convert_cmd(
     ctx: typer.Context,
     org_code: Annotated[str, typer.Argument(help="组织机构代码 (GB 11714 organisation code)")],
     authority: Annotated[
-        str, typer.Option("--authority", "-a", help="登记管理部门码，如 9 = 工商 (registration authority)")
+        str,
+        typer.Option(
+            "--authority", "-a", help="登记管理部门码，如 9 = 工商 (registration authority)"
+        ),
     ],
     category: Annotated[
-        str, typer.Option("--category", "-c", help="机构类别码，如 1 = 企业 (category under the authority)")
+        str,
+        typer.Option(
+            "--category", "-c", help="机构类别码，如 1 = 企业 (category under the authority)"
+        ),
     ],
     division: Annotated[
         str, typer.Option("--division", "-d", help="登记管理机关行政区划码，6 位 (division code)")
@@ -126,7 +138,6 @@ def convert_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")] = False,
 ) -> None:
     """由旧组织机构代码生成统一社会信用代码（换码）(build the USCC from a legacy organisation code)."""
-    st = state(ctx)
     uscc = id_convert.org_code_to_uscc(org_code, authority, category, division)
     if as_json:
         json_line({"org_code": org_code, "uscc": uscc})
@@ -134,8 +145,9 @@ def convert_cmd(
         out.print(uscc)
 
 
-map_app = typer.Typer(help="旧码→统一代码映射表 (the legacy code → USCC map in the store).",
-                      no_args_is_help=True)
+map_app = typer.Typer(
+    help="旧码→统一代码映射表 (the legacy code → USCC map in the store).", no_args_is_help=True
+)
 app.add_typer(map_app, name="map")
 
 
@@ -144,14 +156,28 @@ def map_import(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV：legacy_code, uscc[, legacy_kind, source]")],
     db: Annotated[str | None, typer.Option("--db", help="数据库地址 (database URL)")] = None,
-    source: Annotated[str, typer.Option("--source", help="映射来源 (where the map comes from)")] = "import",
+    source: Annotated[
+        str, typer.Option("--source", help="映射来源 (where the map comes from)")
+    ] = "import",
 ) -> None:
     """导入旧码映射；全部通过才写入 (import a legacy-code map; all rows or none)."""
-    from credit_yrd.cli.legacy_map import import_map_file
+    from credit_yrd.ids.mapfile import read_map_file
+    from credit_yrd.store.engine import make_engine, transaction
+    from credit_yrd.store.legacy import add_legacy_codes
 
     st = state(ctx)
-    added = import_map_file(file, db or st.settings.resolved_database_url(), source, st)
-    out.print(st.t(f"已导入 {added} 条映射", f"imported {added} mappings"))
+    rows = read_map_file(file)
+    for row in rows:
+        row["source"] = row["source"] or source
+    engine = make_engine(db or st.settings.resolved_database_url())
+    with transaction(engine) as conn:
+        added = add_legacy_codes(conn, rows)
+    out.print(
+        st.t(
+            f"读取 {len(rows)} 行，新增 {added} 条映射，其余已存在",
+            f"read {len(rows)} rows, {added} new mappings, the rest already held",
+        )
+    )
 
 
 @map_app.command("lookup")
@@ -182,7 +208,9 @@ def quality_cmd(
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="用此库的旧码映射计入换码 (count legacy codes mapped in this store)"),
+        typer.Option(
+            "--db", help="用此库的旧码映射计入换码 (count legacy codes mapped in this store)"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")] = False,
 ) -> None:

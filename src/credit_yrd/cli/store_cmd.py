@@ -14,7 +14,9 @@ from credit_yrd.settings import Settings
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"),
+    typer.Option(
+        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
+    ),
 ]
 
 
@@ -30,8 +32,12 @@ def _init(st: CliState, db: str | None) -> str:
     finally:
         engine.dispose()
     shown = make_url(url).render_as_string(hide_password=True)
-    out.print(st.t(f"存储已就绪：{escape(shown)}（架构版本 {revision}）",
-                   f"store ready: {escape(shown)} (schema revision {revision})"))
+    out.print(
+        st.t(
+            f"存储已就绪：{escape(shown)}（架构版本 {revision}）",
+            f"store ready: {escape(shown)} (schema revision {revision})",
+        )
+    )
     return url
 
 
@@ -53,8 +59,9 @@ def register(app: typer.Typer) -> None:
             value = getattr(st.settings, name)
             if name == "secret_key" and value:
                 value = "********"
-            table.add_row(f"CREDIT_YRD_{name.upper()}", escape(str(value)),
-                          escape(field.description or ""))
+            table.add_row(
+                f"CREDIT_YRD_{name.upper()}", escape(str(value)), escape(field.description or "")
+            )
         out.print(table)
 
     @app.command("serve")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids import business_reg_no, divisions, uscc
 from credit_yrd.ids import org_code as org_code_module
 from credit_yrd.ids._text import compact_text
@@ -209,18 +210,28 @@ class CodeQualityReport:
         return rows
 
 
+class QualityInputError(CreditYrdError):
+    """The dataset given to :func:`quality_report` cannot be read as subjects with codes."""
+
+
 def _columns(rows: Any, by: str | None) -> dict[str, list[Any]]:
     names = ["uscc", "org_code", "business_reg_no", "name"] + ([by] if by else [])
     if type(rows).__module__.startswith("polars"):
         if by and by not in rows.columns:
-            raise KeyError(f"没有分组列 {by} (no column {by!r} to group by)")
+            raise QualityInputError(f"没有分组列 {by}", f"no column {by!r} to group by")
+        if not {"uscc", "org_code", "business_reg_no"} & set(rows.columns):
+            raise QualityInputError(
+                "数据中没有 uscc、org_code 或 business_reg_no 列",
+                "the data has none of the columns uscc, org_code, business_reg_no",
+            )
         n = rows.height
         return {c: rows[c].to_list() if c in rows.columns else [None] * n for c in names}
     cols: dict[str, list[Any]] = {c: [] for c in names}
     for row in rows:
         if not isinstance(row, Mapping):
-            raise TypeError(
-                f"每行应为映射，得到 {type(row).__name__} (each row must be a mapping)"
+            raise QualityInputError(
+                f"每行应为映射，得到 {type(row).__name__}",
+                f"each row must be a mapping, got {type(row).__name__}",
             )
         for c in names:
             cols[c].append(row.get(c))

@@ -644,7 +644,7 @@ def _check_table(
                 )
                 continue
             field = kind.field(table.type_field)
-            if field.type != "code" or field.code_list not in code_lists:
+            if field.code_list is None or field.code_list not in code_lists:
                 problems.add(
                     rel,
                     f"{at}.type_field",

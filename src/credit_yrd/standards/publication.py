@@ -84,6 +84,34 @@ class PublicationWindow:
         """Whether the minimum period is over on ``on`` (repair may then end publication)."""
         return bool(self.repairable) and (self.min_end is None or on > self.min_end)
 
+    def to_dict(self, on: dt.date | None = None) -> dict[str, Any]:
+        """JSON-safe view; with ``on``, also whether the record is published on that date and
+        whether repair may end its publication then."""
+        cls = self.penalty_class
+        data: dict[str, Any] = {
+            "record_kind": self.record_kind,
+            "start": self.start.isoformat(),
+            "rule_table": self.rule_table,
+            "rule_id": self.rule_id,
+            "rule_title_zh": self.rule_title_zh,
+            "rule_title_en": self.rule_title_en,
+            "document_number": self.document_number,
+            "class_code": self.class_code,
+            "class_label_zh": cls.label_zh if cls else None,
+            "class_label_en": cls.label_en if cls else None,
+            "published_by_default": self.published_by_default,
+            "min_end": self.min_end.isoformat() if self.min_end else None,
+            "max_end": self.max_end.isoformat() if self.max_end else None,
+            "repairable": self.repairable,
+            "withdrawn": self.withdrawn,
+            "long_term": self.long_term,
+        }
+        if on is not None:
+            data["on"] = on.isoformat()
+            data["published_on"] = self.is_published(on)
+            data["may_end_by_repair_on"] = self.may_end_by_repair(on)
+        return data
+
 
 def _standard(standard: Standard | None) -> Standard:
     if standard is not None:

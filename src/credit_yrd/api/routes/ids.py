@@ -20,6 +20,10 @@ router = APIRouter(prefix="/ids", tags=["标识码 identifiers"])
 
 MAX_CODE_CHARS = 64
 MAX_BATCH = 1000
+GENERIC_INVALID = (
+    "既不是有效的统一社会信用代码，也不是有效的居民身份证号码 "
+    "(neither a valid unified social credit code nor a valid resident ID number)"
+)
 
 
 class Part(BaseModel):
@@ -49,23 +53,37 @@ class IdCheckBatch(BaseModel):
 
 
 def public_view(result: CheckResult) -> dict[str, Any]:
-    """The answer as the public may see it: anything that is or may be a person's ID number
-    (including a mistyped one: every 15- or 18-digit shape) is masked and not explained."""
+    """The answer as the public may see it: anything that is or may be a person's ID number is
+    masked and not explained: a valid ID, a code whose digits also read as one (see
+    ``could_be_resident_id``), and an invalid string of ID shape (a mistyped number)."""
     data = result.to_dict()
     code = compact_text(result.input) if len(result.input) <= MAX_CODE_CHARS else ""
-    if result.kind == "resident_id" or could_be_resident_id(code) or looks_like_resident_id(code):
+    mistyped_person = not result.valid and looks_like_resident_id(code)
+    if result.kind == "resident_id" or could_be_resident_id(code) or mistyped_person:
         data["input"] = mask_resident_id(result.input)
         data["parts"] = []
+        if mistyped_person and result.kind != "resident_id":
+            # The reason would quote digits of the input (birth date, region): say it generically.
+            data["error"] = GENERIC_INVALID
+            data["error_part"] = None
     return data
 
 
-@router.get("/check", response_model=IdCheck, dependencies=[allow(Role.PUBLIC)],
-            summary="校验一个代码 (check one code)")
+@router.get(
+    "/check",
+    response_model=IdCheck,
+    dependencies=[allow(Role.PUBLIC)],
+    summary="校验一个代码 (check one code)",
+)
 def check_one(code: Annotated[str, Query(max_length=MAX_CODE_CHARS)]) -> dict[str, Any]:
     return public_view(check(code))
 
 
-@router.post("/check", response_model=list[IdCheck], dependencies=[allow(Role.PUBLIC)],
-             summary="批量校验代码，至多 1000 个 (check up to 1000 codes)")
+@router.post(
+    "/check",
+    response_model=list[IdCheck],
+    dependencies=[allow(Role.PUBLIC)],
+    summary="批量校验代码，至多 1000 个 (check up to 1000 codes)",
+)
 def check_many(body: IdCheckBatch) -> list[dict[str, Any]]:
     return [public_view(check(code)) for code in body.codes]
