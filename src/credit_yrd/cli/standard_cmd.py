@@ -34,6 +34,28 @@ VersionOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")]
 WHAT = ("kinds", "codes", "rules", "versions")
 
+WINDOW_LABELS = {
+    "record_kind": ("记录类型", "record kind"),
+    "start": ("公示起始日", "publication starts"),
+    "rule_table": ("规则表", "rule table"),
+    "rule_id": ("适用规则", "rule applied"),
+    "rule_title_zh": ("规则名称", "rule title (zh)"),
+    "rule_title_en": ("规则英文名称", "rule title"),
+    "document_number": ("文号", "document number"),
+    "class_code": ("失信信息类别", "class"),
+    "class_label_zh": ("类别名称", "class name (zh)"),
+    "class_label_en": ("类别英文名称", "class name"),
+    "published_by_default": ("默认公示", "published by default"),
+    "min_end": ("最短公示期届满", "minimum period ends"),
+    "max_end": ("最长公示期届满", "maximum period ends"),
+    "repairable": ("可修复", "repairable"),
+    "withdrawn": ("已撤销或删除", "withdrawn"),
+    "long_term": ("长期有效", "long-term"),
+    "on": ("判断日期", "on date"),
+    "published_on": ("当日是否公示", "published on that date"),
+    "may_end_by_repair_on": ("当日可否经修复终止公示", "repair may end publication then"),
+}
+
 SENSITIVITY = {
     "public": ("公开", "public"),
     "shared": ("共享", "shared"),
@@ -283,5 +305,10 @@ def window_cmd(
         return
     table = Table(box=None, padding=(0, 2), show_header=False)
     for key, value in data.items():
-        table.add_row(escape(key), escape("—" if value is None else str(value)))
+        label = st.t(*WINDOW_LABELS[key]) if key in WINDOW_LABELS else key
+        if isinstance(value, bool):
+            shown = st.t("是", "yes") if value else st.t("否", "no")
+        else:
+            shown = "—" if value is None else str(value)
+        table.add_row(escape(label), escape(shown))
     out.print(table)

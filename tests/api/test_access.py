@@ -1,0 +1,181 @@
+"""Every route declares who may call it; anything not public is denied until accounts exist."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from credit_yrd.api.access import Role, allow, check_routes_declared, route_roles
+from credit_yrd.api.app import create_app
+
+APP = create_app()
+CLIENT = TestClient(APP, raise_server_exceptions=False)
+API_ROUTES = [r for r in APP.routes if isinstance(r, APIRoute) and r.path.startswith("/api")]
+
+# A harmless, valid request for each route (path parameters filled in, bodies where needed).
+SAMPLES: dict[tuple[str, str], dict] = {
+    ("GET", "/api/v1/health"): {},
+    ("GET", "/api/v1/ids/check"): {"params": {"code": "913205836000373417"}},
+    ("POST", "/api/v1/ids/check"): {"json": {"codes": ["913205836000373417"]}},
+    ("GET", "/api/v1/standard"): {},
+    ("GET", "/api/v1/standard/record-kinds/{code}"): {"code": "penalty"},
+    ("GET", "/api/v1/standard/code-lists/{code}"): {"code": "penalty_type"},
+    ("GET", "/api/v1/standard/rule-tables/{code}"): {"code": "penalty_publication"},
+    ("POST", "/api/v1/standard/record-kinds/{code}/publication-window"): {
+        "code": "penalty",
+        "params": {"on": "2026-06-01"},
+        "json": {"CF_CFLB": "罚款", "CF_JDRQ": "2026-05-01", "CF_NR_FK": "1"},
+    },
+}
+
+
+def call(client: TestClient, method: str, path: str, sample: dict):
+    url = re.sub(r"\{code\}", sample.get("code", "x"), path)
+    return client.request(method, url, params=sample.get("params"), json=sample.get("json"))
+
+
+def endpoints() -> list[tuple[str, str]]:
+    return sorted((m, r.path) for r in API_ROUTES for m in r.methods)
+
+
+def test_there_are_routes_to_check() -> None:
+    assert ("GET", "/api/v1/health") in endpoints()
+    assert len(endpoints()) >= len(SAMPLES)
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: f"{sorted(r.methods)} {r.path}")
+def test_every_route_declares_roles(route: APIRoute) -> None:
+    roles = route_roles(route)
+    assert roles, f"{route.path} declares no roles"
+    assert roles <= set(Role)
+
+
+@pytest.mark.parametrize("endpoint", endpoints(), ids=lambda e: f"{e[0]} {e[1]}")
+def test_every_route_answers_each_role_as_declared(endpoint: tuple[str, str]) -> None:
+    method, path = endpoint
+    assert endpoint in SAMPLES, f"new route {endpoint}: add a sample request to this test"
+    route = next(r for r in API_ROUTES if r.path == path and method in r.methods)
+    roles = route_roles(route)
+    assert roles is not None
+    response = call(CLIENT, method, path, SAMPLES[endpoint])
+    # No caller is authenticated yet: a route answers iff it is open to the public.
+    for role in Role:
+        if role is Role.PUBLIC and role in roles:
+            assert response.status_code == 200, (role, response.text)
+    if Role.PUBLIC not in roles:
+        assert response.status_code == 401
+
+
+def test_no_api_route_is_left_unguarded_by_a_mount() -> None:
+    from starlette.routing import Mount
+
+    assert not [r for r in APP.routes if isinstance(r, Mount) and r.path.startswith("/api")]
+
+
+def tiny_app() -> FastAPI:
+    app = FastAPI()
+    router = APIRouter(prefix="/api")
+
+    @router.get("/open", dependencies=[allow(Role.PUBLIC)])
+    def open_() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @router.get("/office", dependencies=[allow(Role.CREDIT_OFFICE, Role.DEPARTMENT)])
+    def office() -> dict[str, str]:
+        return {"secret": "office data"}
+
+    @router.get("/mixed", dependencies=[allow(Role.PUBLIC, Role.SUBJECT)])
+    def mixed() -> dict[str, str]:
+        return {"ok": "mixed"}
+
+    app.include_router(router)
+    return app
+
+
+def test_non_public_route_is_denied_by_default() -> None:
+    app = tiny_app()
+    check_routes_declared(app)
+    client = TestClient(app)
+    denied = client.get("/api/office")
+    assert denied.status_code == 401
+    assert "office data" not in denied.text
+    assert client.get("/api/open").json() == {"ok": "yes"}
+    assert client.get("/api/mixed").status_code == 200
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.PUBLIC])
+def test_each_non_public_role_alone_is_denied_anonymously(role: Role) -> None:
+    app = FastAPI()
+
+    @app.get("/api/only", dependencies=[allow(role)])
+    def only() -> str:
+        return "should not be seen"
+
+    response = TestClient(app).get("/api/only")
+    assert response.status_code == 401
+    assert "should not be seen" not in response.text
+
+
+def test_route_roles_reads_the_declaration() -> None:
+    app = tiny_app()
+    by_path = {r.path: r for r in app.routes if isinstance(r, APIRoute)}
+    assert route_roles(by_path["/api/office"]) == {Role.CREDIT_OFFICE, Role.DEPARTMENT}
+    assert route_roles(by_path["/api/open"]) == {Role.PUBLIC}
+
+
+def test_undeclared_route_is_refused() -> None:
+    app = tiny_app()
+
+    @app.get("/api/forgotten")
+    def forgotten() -> str:
+        return "open to all by mistake"
+
+    with pytest.raises(RuntimeError, match="/api/forgotten"):
+        check_routes_declared(app)
+
+
+def test_undeclared_route_with_other_dependencies_is_still_refused() -> None:
+    from fastapi import Depends
+
+    app = FastAPI()
+
+    def something() -> None:
+        return None
+
+    @app.get("/api/x", dependencies=[Depends(something)])
+    def x() -> str:
+        return "x"
+
+    with pytest.raises(RuntimeError, match="/api/x"):
+        check_routes_declared(app)
+
+
+def test_mounted_sub_app_under_api_is_refused() -> None:
+    app = tiny_app()
+    app.mount("/api/sub", FastAPI())
+    with pytest.raises(RuntimeError, match="/api/sub"):
+        check_routes_declared(app)
+
+
+def test_allow_needs_a_role() -> None:
+    with pytest.raises(ValueError):
+        allow()
+
+
+def test_create_app_refuses_an_undeclared_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    from credit_yrd.api.routes import ids
+
+    router = APIRouter(prefix="/ids")
+    router.routes.extend(ids.router.routes)
+
+    @router.get("/leak")
+    def leak() -> str:
+        return "leak"
+
+    monkeypatch.setattr(ids, "router", router)
+    with pytest.raises(RuntimeError, match="/api/v1/ids/leak"):
+        create_app()
