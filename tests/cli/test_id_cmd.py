@@ -102,3 +102,11 @@ def test_convert_bad_part_is_one_line() -> None:
     assert result.exit_code == 2
     assert "错误" in result.output
     assert "Traceback" not in result.output
+
+
+def test_json_output_stays_on_one_line_whatever_the_input() -> None:
+    odd = "9132\u20280583\u2029x\x85y"
+    result = run("id", "check", "--json", "--", odd)
+    lines = result.output.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["input"] == odd

@@ -46,7 +46,7 @@ def test_check_invalid_names_part() -> None:
     result = check("91350100M000100Y4Z")
     assert not result.valid and result.kind == "uscc"
     assert result.error_part == "check_character"
-    assert result.error == "第18位校验码应为 3，实为 Z (check character should be 3, is Z)"
+    assert result.error == "第18位校验码应为 3，实为 Z (check character 18 should be 3, is Z)"
     assert result.parts == []
 
 

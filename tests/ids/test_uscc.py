@@ -28,7 +28,7 @@ def test_standard_annex_example() -> None:
         uscc.validate("91350100M000100Y4Z")
     assert info.value.part == "check_character"
     assert info.value.message_zh == "第18位校验码应为 3，实为 Z"
-    assert str(info.value) == "第18位校验码应为 3，实为 Z (check character should be 3, is Z)"
+    assert str(info.value) == "第18位校验码应为 3，实为 Z (check character 18 should be 3, is Z)"
     assert uscc.is_valid("91350100M000100Y43")
 
 

@@ -16,9 +16,17 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# Characters that str.splitlines() and many JSON Lines readers take as line breaks, which
+# json.dumps(ensure_ascii=False) leaves raw (it escapes only those below U+0020).
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def json_line(obj: Any) -> None:
-    """One JSON object on one line of standard output (UTF-8, Chinese kept readable)."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    """One JSON object on exactly one line of standard output (UTF-8, Chinese kept readable)."""
+    text = json.dumps(obj, ensure_ascii=False, default=str)
+    for raw, escaped in _LINE_BREAKS.items():
+        text = text.replace(raw, escaped)
+    sys.stdout.write(text + "\n")
 
 
 def fail(zh: str, en: str, lang: str = "zh", code: int = 2) -> NoReturn:

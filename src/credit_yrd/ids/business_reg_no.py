@@ -14,7 +14,13 @@ from stdnum.iso7064 import mod_11_10
 
 from credit_yrd.ids import _region, divisions
 from credit_yrd.ids._text import compact_text, show
-from credit_yrd.ids.errors import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from credit_yrd.ids.errors import (
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    check_character,
+    passes,
+)
 from credit_yrd.ids.parts import Part
 
 KIND = "business_reg_no"
@@ -45,35 +51,33 @@ def validate(s: str) -> str:
     number = compact(s)
     if len(number) != 15:
         raise InvalidLength(
-            KIND, "length", f"工商注册号应为15位，实为 {len(number)} 位",
+            KIND,
+            "length",
+            f"工商注册号应为15位，实为 {len(number)} 位",
             f"a business registration number has 15 digits, this has {len(number)}",
         )
     for i, ch in enumerate(number, start=1):
         if ch not in DIGITS:
             raise InvalidFormat(
-                KIND, "charset", f"第{i}位字符 {show(ch)} 不是数字",
+                KIND,
+                "charset",
+                f"第{i}位字符 {show(ch)} 不是数字",
                 f"character {i} ({show(ch)}) is not a digit",
             )
     if not (divisions.is_province_code(number[:2]) or number[:2] == "10"):
         raise InvalidComponent(
-            KIND, "authority", f"第1–6位登记机关代码 {number[:6]} 不以省级行政区划代码开头",
+            KIND,
+            "authority",
+            f"第1–6位登记机关代码 {number[:6]} 不以省级行政区划代码开头",
             f"authority code {number[:6]} does not start with a province-level code",
         )
     expected = calc_check_digit(number[:14])
-    if number[14] != expected:
-        raise InvalidChecksum(
-            KIND, "check_character", f"第15位校验码应为 {expected}，实为 {number[14]}",
-            f"check digit should be {expected}, is {number[14]}",
-        )
+    check_character(KIND, number, 15, expected)
     return number
 
 
 def is_valid(s: str) -> bool:
-    try:
-        validate(s)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return passes(validate, s)
 
 
 def format(s: str) -> str:
@@ -86,13 +90,21 @@ def explain(s: str) -> list[Part]:
     type_zh, type_en = type_of(number[6])
     return [
         Part(
-            "authority", "登记机关代码", number[:6], region.meaning_zh, region.meaning_en,
-            region.note_zh, region.note_en,
+            "authority",
+            "登记机关代码",
+            number[:6],
+            region.meaning_zh,
+            region.meaning_en,
+            region.note_zh,
+            region.note_en,
         ),
         Part("entity_type", "企业类型码", number[6], type_zh, type_en),
         Part("sequence", "顺序码", number[7:14], "登记机关内的顺序号", "sequence number"),
         Part(
-            "check_character", "校验码", number[14],
-            "ISO 7064 MOD 11,10 校验码，正确", "ISO 7064 MOD 11,10 check digit, correct",
+            "check_character",
+            "校验码",
+            number[14],
+            "ISO 7064 MOD 11,10 校验码，正确",
+            "ISO 7064 MOD 11,10 check digit, correct",
         ),
     ]

@@ -8,6 +8,8 @@ Every error names the identifier kind (``kind``: "uscc", "org_code", "business_r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from credit_yrd.errors import CreditYrdError
 
 
@@ -47,3 +49,26 @@ class InvalidComponent(InvalidIdentifier):
 
 class InvalidDataFile(CreditYrdError):
     """A maintained data file under ``credit_yrd/ids/data`` is malformed."""
+
+
+def check_character(kind: str, code: str, position: int, expected: str) -> None:
+    """Raise :class:`InvalidChecksum` unless ``code`` has ``expected`` at 1-based ``position``."""
+    actual = code[position - 1]
+    if actual == expected:
+        return
+    shown = actual if actual.isprintable() and not actual.isspace() else f"U+{ord(actual):04X}"
+    raise InvalidChecksum(
+        kind,
+        "check_character",
+        f"第{position}位校验码应为 {expected}，实为 {shown}",
+        f"check character {position} should be {expected}, is {shown}",
+    )
+
+
+def passes(validate: Callable[[str], object], s: str) -> bool:
+    """``is_valid`` for any module: whether ``validate`` accepts ``s``."""
+    try:
+        validate(s)
+    except (ValueError, TypeError):
+        return False
+    return True

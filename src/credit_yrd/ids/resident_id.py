@@ -21,7 +21,13 @@ import datetime as dt
 from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.ids import _region, divisions
 from credit_yrd.ids._text import compact_text, show
-from credit_yrd.ids.errors import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from credit_yrd.ids.errors import (
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    check_character,
+    passes,
+)
 from credit_yrd.ids.parts import Part
 
 KIND = "resident_id"
@@ -39,7 +45,9 @@ def _require_digits(number: str, positions: int) -> None:
     for i, ch in enumerate(number[:positions], start=1):
         if ch not in DIGITS:
             raise InvalidFormat(
-                KIND, "charset", f"第{i}位字符 {show(ch)} 应为数字",
+                KIND,
+                "charset",
+                f"第{i}位字符 {show(ch)} 应为数字",
                 f"character {i} ({show(ch)}) must be a digit",
             )
 
@@ -48,7 +56,9 @@ def calc_check_character(first17: str) -> str:
     first17 = compact(first17)
     if len(first17) != 17:
         raise InvalidLength(
-            KIND, "length", f"计算校验码需要前17位，实为 {len(first17)} 位",
+            KIND,
+            "length",
+            f"计算校验码需要前17位，实为 {len(first17)} 位",
             f"the check needs 17 digits, got {len(first17)}",
         )
     _require_digits(first17, 17)
@@ -63,7 +73,9 @@ def to_18(s: str) -> str:
         return number
     if len(number) != 15:
         raise InvalidLength(
-            KIND, "length", f"旧身份证号码应为15位，实为 {len(number)} 位",
+            KIND,
+            "length",
+            f"旧身份证号码应为15位，实为 {len(number)} 位",
             f"a legacy number has 15 digits, this has {len(number)}",
         )
     _require_digits(number, 15)
@@ -76,7 +88,9 @@ def _birth_date(number: str) -> dt.date:
         return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidComponent(
-            KIND, "birth_date", f"第7–14位出生日期 {number[6:14]} 不是有效日期",
+            KIND,
+            "birth_date",
+            f"第7–14位出生日期 {number[6:14]} 不是有效日期",
             f"birth date {number[6:14]} (positions 7–14) is not a real date",
         ) from None
 
@@ -88,47 +102,49 @@ def validate(s: str, today: dt.date | None = None) -> str:
         number = to_18(number)
     if len(number) != 18:
         raise InvalidLength(
-            KIND, "length", f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
+            KIND,
+            "length",
+            f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
             f"a resident ID has 18 characters (legacy: 15), this has {len(number)}",
         )
     _require_digits(number, 17)
     if number[17] not in DIGITS + "X":
         raise InvalidFormat(
-            KIND, "check_character", f"第18位校验码只能是数字或 X，实为 {show(number[17])}",
+            KIND,
+            "check_character",
+            f"第18位校验码只能是数字或 X，实为 {show(number[17])}",
             f"check character 18 must be a digit or X, is {show(number[17])}",
         )
     born = _birth_date(number)
     today = today or SYSTEM_CLOCK.today()
     if born < EARLIEST:
         raise InvalidComponent(
-            KIND, "birth_date", f"出生日期 {born.isoformat()} 早于 1900-01-01",
+            KIND,
+            "birth_date",
+            f"出生日期 {born.isoformat()} 早于 1900-01-01",
             f"birth date {born.isoformat()} is before 1900-01-01",
         )
     if born > today:
         raise InvalidComponent(
-            KIND, "birth_date", f"出生日期 {born.isoformat()} 晚于今天 {today.isoformat()}",
+            KIND,
+            "birth_date",
+            f"出生日期 {born.isoformat()} 晚于今天 {today.isoformat()}",
             f"birth date {born.isoformat()} is after today ({today.isoformat()})",
         )
     if divisions.lookup(number[:6]) is None:
         raise InvalidComponent(
-            KIND, "region", f"第1–6位地址码 {number[:6]} 不是 GB/T 2260 行政区划代码",
+            KIND,
+            "region",
+            f"第1–6位地址码 {number[:6]} 不是 GB/T 2260 行政区划代码",
             f"address code {number[:6]} (positions 1–6) is not a GB/T 2260 division",
         )
     expected = calc_check_character(number[:17])
-    if number[17] != expected:
-        raise InvalidChecksum(
-            KIND, "check_character", f"第18位校验码应为 {expected}，实为 {number[17]}",
-            f"check character should be {expected}, is {number[17]}",
-        )
+    check_character(KIND, number, 18, expected)
     return number
 
 
 def is_valid(s: str, today: dt.date | None = None) -> bool:
-    try:
-        validate(s, today)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return passes(lambda code: validate(code, today), s)
 
 
 def format(s: str) -> str:
@@ -141,7 +157,9 @@ def birth_date(s: str) -> dt.date:
         number = to_18(number)
     if len(number) != 18:
         raise InvalidLength(
-            KIND, "length", f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
+            KIND,
+            "length",
+            f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
             f"a resident ID has 18 characters (legacy: 15), this has {len(number)}",
         )
     _require_digits(number, 14)
@@ -149,11 +167,13 @@ def birth_date(s: str) -> dt.date:
 
 
 def gender(s: str) -> str:
-    """"male" (odd sequence digit) or "female" (even)."""
+    """ "male" (odd sequence digit) or "female" (even)."""
     number = compact(s)
     if len(number) not in (15, 18):
         raise InvalidLength(
-            KIND, "length", f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
+            KIND,
+            "length",
+            f"身份证号码应为18位（或旧式15位），实为 {len(number)} 位",
             f"a resident ID has 18 characters (legacy: 15), this has {len(number)}",
         )
     digit = number[14] if len(number) == 15 else number[16]
@@ -169,22 +189,32 @@ def explain(s: str, today: dt.date | None = None) -> list[Part]:
     male = gender(number) == "male"
     parts = [
         Part(
-            "region", "地址码", number[:6], region.meaning_zh, region.meaning_en,
-            region.note_zh, region.note_en,
+            "region",
+            "地址码",
+            number[:6],
+            region.meaning_zh,
+            region.meaning_en,
+            region.note_zh,
+            region.note_en,
         ),
         Part("birth_date", "出生日期码", number[6:14], born.isoformat(), born.isoformat()),
         Part(
-            "sequence", "顺序码", number[14:17], "男性（奇数）" if male else "女性（偶数）",
+            "sequence",
+            "顺序码",
+            number[14:17],
+            "男性（奇数）" if male else "女性（偶数）",
             "male (odd)" if male else "female (even)",
         ),
         Part("check_character", "校验码", number[17], "校验码正确", "check character is correct"),
     ]
     if len(original) == 15:
         parts[-1] = Part(
-            "check_character", "校验码", number[17], "由15位旧号码升位计算",
+            "check_character",
+            "校验码",
+            number[17],
+            "由15位旧号码升位计算",
             "computed when converting the 15-digit legacy number",
-            f"原号码为15位：{original}", f"the input was a 15-digit legacy number: {original}",
+            f"原号码为15位：{original}",
+            f"the input was a 15-digit legacy number: {original}",
         )
     return parts
-
-

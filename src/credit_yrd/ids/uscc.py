@@ -35,6 +35,8 @@ from credit_yrd.ids.errors import (
     InvalidFormat,
     InvalidIdentifier,
     InvalidLength,
+    check_character,
+    passes,
 )
 from credit_yrd.ids.parts import Part
 
@@ -79,7 +81,9 @@ def registration_authorities() -> dict[str, Authority]:
         where = f"authorities[{code!r}]"
         if not isinstance(code, str) or len(code) != 1 or code not in ALPHABET:
             raise fail(
-                name, where, "登记管理部门码应为代码字符集中的单个字符（请加引号）",
+                name,
+                where,
+                "登记管理部门码应为代码字符集中的单个字符（请加引号）",
                 "an authority code must be one quoted character of the USCC alphabet",
             )
         cats = entry.get("categories") if isinstance(entry, dict) else None
@@ -90,7 +94,9 @@ def registration_authorities() -> dict[str, Authority]:
             cat_where = f"{where}.categories[{cat!r}]"
             if not isinstance(cat, str) or len(cat) != 1 or cat not in ALPHABET:
                 raise fail(
-                    name, cat_where, "机构类别码应为代码字符集中的单个字符（请加引号）",
+                    name,
+                    cat_where,
+                    "机构类别码应为代码字符集中的单个字符（请加引号）",
                     "a category code must be one quoted character of the USCC alphabet",
                 )
             categories[cat] = Category(
@@ -99,7 +105,9 @@ def registration_authorities() -> dict[str, Authority]:
                 require_str(name, cat_where, cat_entry, "en"),
             )
         table[code] = Authority(
-            code, require_str(name, where, entry, "zh"), require_str(name, where, entry, "en"),
+            code,
+            require_str(name, where, entry, "zh"),
+            require_str(name, where, entry, "en"),
             categories,
         )
     return table
@@ -136,7 +144,9 @@ def calc_check_character(first17: str) -> str:
     first17 = compact(first17)
     if len(first17) != 17:
         raise InvalidLength(
-            KIND, "length", f"计算校验码需要前17位，实为 {len(first17)} 位",
+            KIND,
+            "length",
+            f"计算校验码需要前17位，实为 {len(first17)} 位",
             f"the check needs 17 characters, got {len(first17)}",
         )
     _check_charset(first17)
@@ -148,7 +158,8 @@ def _check_charset(code: str) -> None:
     for i, ch in enumerate(code, start=1):
         if ch not in ALPHABET:
             raise InvalidFormat(
-                KIND, "charset",
+                KIND,
+                "charset",
                 f"第{i}位字符 {show(ch)} 不在统一社会信用代码字符集中（不使用 I、O、Z、S、V）",
                 f"character {i} ({show(ch)}) is not in the USCC alphabet (no I, O, Z, S, V)",
             )
@@ -167,13 +178,16 @@ def _check_structure(code: str) -> None:
     authority = registration_authorities().get(code[0])
     if authority is None:
         raise InvalidComponent(
-            KIND, "authority", f"第1位登记管理部门码 {code[0]} 不存在",
+            KIND,
+            "authority",
+            f"第1位登记管理部门码 {code[0]} 不存在",
             f"registration authority {code[0]} (position 1) does not exist",
         )
     if code[1] not in authority.categories:
         allowed = "、".join(authority.categories)
         raise InvalidComponent(
-            KIND, "authority_category",
+            KIND,
+            "authority_category",
             f"第2位机构类别码 {code[1]} 在登记管理部门 {code[0]}（{authority.zh}）下不存在"
             f"，应为 {allowed} 之一",
             f"entity category {code[1]} (position 2) does not exist under authority "
@@ -182,12 +196,15 @@ def _check_structure(code: str) -> None:
     division = code[2:8]
     if not division.isdigit() or not division.isascii():
         raise InvalidFormat(
-            KIND, "division", f"第3–8位登记管理机关行政区划码 {division} 应为6位数字",
+            KIND,
+            "division",
+            f"第3–8位登记管理机关行政区划码 {division} 应为6位数字",
             f"division code {division} (positions 3–8) must be 6 digits",
         )
     if not (divisions.is_province_code(division[:2]) or division[:2] == NATIONAL_DIVISION[:2]):
         raise InvalidComponent(
-            KIND, "division",
+            KIND,
+            "division",
             f"第3–8位登记管理机关行政区划码 {division} 的前两位 {division[:2]} "
             "不是省级行政区划代码",
             f"division code {division} (positions 3–8) does not start with a province-level code",
@@ -197,7 +214,8 @@ def _check_structure(code: str) -> None:
     except InvalidIdentifier as exc:
         cls = InvalidChecksum if isinstance(exc, InvalidChecksum) else InvalidComponent
         raise cls(
-            KIND, "org_code",
+            KIND,
+            "org_code",
             f"第9–17位主体标识码（组织机构代码）{code[8:17]} 不符合 GB 11714：{exc.message_zh}",
             f"positions 9–17 ({code[8:17]}) are not a valid GB 11714 organisation code: "
             f"{exc.message_en}",
@@ -209,7 +227,9 @@ def validate(s: str) -> str:
     code = compact(s)
     if len(code) != 18:
         raise InvalidLength(
-            KIND, "length", f"统一社会信用代码应为18位，实为 {len(code)} 位",
+            KIND,
+            "length",
+            f"统一社会信用代码应为18位，实为 {len(code)} 位",
             f"a USCC has 18 characters, this has {len(code)}",
         )
     _check_charset(code[:17])
@@ -217,20 +237,12 @@ def validate(s: str) -> str:
         return code  # legal although nonconforming; explain() says so
     _check_structure(code)
     expected = calc_check_character(code[:17])
-    if code[17] != expected:  # also when it is outside the alphabet, e.g. Z
-        raise InvalidChecksum(
-            KIND, "check_character", f"第18位校验码应为 {expected}，实为 {show(code[17])}",
-            f"check character should be {expected}, is {show(code[17])}",
-        )
+    check_character(KIND, code, 18, expected)  # also when outside the alphabet, e.g. Z
     return code
 
 
 def is_valid(s: str) -> bool:
-    try:
-        validate(s)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return passes(validate, s)
 
 
 def format(s: str) -> str:
@@ -245,12 +257,18 @@ def explain(s: str) -> list[Part]:
     category = authority.categories.get(code[1]) if authority else None
     parts = [
         Part(
-            "authority", "登记管理部门码", code[0],
-            authority.zh if authority else "未知", authority.en if authority else "unknown",
+            "authority",
+            "登记管理部门码",
+            code[0],
+            authority.zh if authority else "未知",
+            authority.en if authority else "unknown",
         ),
         Part(
-            "authority_category", "机构类别码", code[1],
-            category.zh if category else "未知", category.en if category else "unknown",
+            "authority_category",
+            "机构类别码",
+            code[1],
+            category.zh if category else "未知",
+            category.en if category else "unknown",
         ),
     ]
     division = code[2:8]
@@ -258,8 +276,13 @@ def explain(s: str) -> list[Part]:
         region = _region.describe(division, allow_national=True)
         parts.append(
             Part(
-                "division", "登记管理机关行政区划码", division, region.meaning_zh,
-                region.meaning_en, region.note_zh, region.note_en,
+                "division",
+                "登记管理机关行政区划码",
+                division,
+                region.meaning_zh,
+                region.meaning_en,
+                region.note_zh,
+                region.note_en,
             )
         )
     else:
@@ -267,7 +290,9 @@ def explain(s: str) -> list[Part]:
     org_ok = org_code.is_valid(code[8:17])
     parts.append(
         Part(
-            "org_code", "主体标识码（组织机构代码）", code[8:17],
+            "org_code",
+            "主体标识码（组织机构代码）",
+            code[8:17],
             f"组织机构代码 {org_code.format(code[8:17])}",
             f"organisation code {org_code.format(code[8:17])}",
             None if org_ok else "不符合 GB 11714 校验",
@@ -278,7 +303,9 @@ def explain(s: str) -> list[Part]:
     if pilot is not None:
         parts.append(
             Part(
-                "check_character", "校验码", code[17],
+                "check_character",
+                "校验码",
+                code[17],
                 f"试点代码，校验码不符合 GB 32100（计算值 {expected}）",
                 f"pilot code; the check character does not follow GB 32100 (computed {expected})",
                 f"{pilot.note_zh}（来源：{pilot.source}）",
