@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from credit_yrd.cli.main import app
 from credit_yrd.store.engine import make_engine
-from credit_yrd.store.schema import legacy_codes, sources
+from credit_yrd.store.schema import legacy_codes
 
 runner = CliRunner()
 ORG = "600037341"
@@ -44,17 +44,7 @@ def fresh_store(database_url: str) -> str:
 
 @pytest.fixture
 def store(fresh_store: str) -> str:
-    """An initialised store that also knows the source ``import`` (the default ``--source``).
-
-    Needed only because of the bug shown by ``test_import_into_a_fresh_store_works``: without the
-    row, every ``id map import`` with the default source breaks the foreign key to ``sources``.
-    """
-    engine = make_engine(fresh_store)
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(sources), [{"code": "import", "name_zh": "导入", "name_en": "import"}])
-    finally:
-        engine.dispose()
+    """An initialised store (``credit-yrd init``)."""
     return fresh_store
 
 
@@ -70,23 +60,12 @@ def good_map(tmp_path: Path) -> Path:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `id map import` on a store fresh from `init` fails: the default --source "
-    "'import' (or a source column value) is not a row of `sources`, so the insert breaks the "
-    "legacy_codes.source foreign key; IntegrityError escapes as a traceback with exit 1",
-)
 def test_import_into_a_fresh_store_works(fresh_store: str, tmp_path: Path) -> None:
     result = run("id", "map", "import", str(good_map(tmp_path)), "--db", fresh_store)
     assert result.exit_code == 0, result.output
     assert count_rows(fresh_store) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a map file whose source column names an unknown source crashes with "
-    "IntegrityError (traceback, exit 1) instead of one clear line with exit 2",
-)
 def test_unknown_source_in_the_file_is_one_clear_line(store: str, tmp_path: Path) -> None:
     f = csv_file(tmp_path / "m.csv", f"legacy_code,uscc,source\n{ORG},{USCC_OF_ORG},nowhere\n")
     result = run("id", "map", "import", str(f), "--db", store)

@@ -117,11 +117,6 @@ def test_settings_never_prints_the_secret_key(fresh_settings) -> None:
     assert "****" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `credit-yrd settings` prints CREDIT_YRD_DATABASE_URL verbatim, password "
-    "included (init hides it with render_as_string(hide_password=True); settings does not)",
-)
 def test_settings_never_prints_the_database_password(fresh_settings) -> None:
     fresh_settings.setenv(
         "CREDIT_YRD_DATABASE_URL", "postgresql+psycopg://credit:TopSecret42@db.example/credit"

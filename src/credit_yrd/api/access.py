@@ -54,17 +54,38 @@ def route_roles(route: APIRoute) -> frozenset[Role] | None:
     return None
 
 
+def api_routes(app: FastAPI) -> list[tuple[str, frozenset[str], APIRoute]]:
+    """Every API route of ``app`` as (full path, methods, route), included routers walked.
+
+    FastAPI 0.16x keeps an included router as one lazy entry in ``app.routes``; its route contexts
+    (what the OpenAPI schema is built from) give the routes with their full paths.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: included routes are copied into app.routes
+        return [
+            (route.path, frozenset(route.methods or ()), route)
+            for route in app.routes
+            if isinstance(route, APIRoute)
+        ]
+    return [
+        (ctx.path, frozenset(ctx.methods or ()), ctx.original_route)
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute)
+    ]
+
+
 def check_routes_declared(app: FastAPI, exempt: Callable[[str], bool] = lambda p: False) -> None:
     """Raise if any API route of ``app`` has no :func:`allow` declaration."""
     missing = [
-        f"{sorted(route.methods)} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and not exempt(route.path) and route_roles(route) is None
+        f"{sorted(methods)} {path}"
+        for path, methods, route in api_routes(app)
+        if not exempt(path) and route_roles(route) is None
     ]
     if missing:
         raise RuntimeError(f"routes without an access declaration: {missing}")
-    for route in app.routes:
-        if isinstance(route, Mount) and route.path.startswith("/api"):
+    for entry in app.routes:
+        if isinstance(entry, Mount) and entry.path.startswith("/api"):
             raise RuntimeError(
-                f"mounted sub-application under /api bypasses access checks: {route.path}"
+                f"mounted sub-application under /api bypasses access checks: {entry.path}"
             )

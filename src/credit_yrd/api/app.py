@@ -3,17 +3,14 @@ every route, request bodies bounded."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 
 from credit_yrd import __version__
 from credit_yrd.api import problems
 from credit_yrd.api.access import Role, allow, check_routes_declared
+from credit_yrd.api.limits import MAX_BODY_BYTES, BodyLimit
 from credit_yrd.api.routes import ids, standard
 from credit_yrd.settings import Settings, get_settings
-
-MAX_BODY_BYTES = 1_048_576
 
 DESCRIPTION = """信用长三角 区域公共信用信息平台 API。
 
@@ -35,18 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
 
-    @app.middleware("http")
-    async def bound_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return problems.problem(
-                413,
-                f"请求体超过 {MAX_BODY_BYTES} 字节 (request body over {MAX_BODY_BYTES} bytes)",
-                request,
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     v1 = APIRouter(prefix="/api/v1")
 

@@ -157,8 +157,11 @@ def map_import(
     file: Annotated[Path, typer.Argument(help="CSV：legacy_code, uscc[, legacy_kind, source]")],
     db: Annotated[str | None, typer.Option("--db", help="数据库地址 (database URL)")] = None,
     source: Annotated[
-        str, typer.Option("--source", help="映射来源 (where the map comes from)")
-    ] = "import",
+        str | None,
+        typer.Option(
+            "--source", help="提供映射的已登记数据来源，如 jiangsu (registered source of the map)"
+        ),
+    ] = None,
 ) -> None:
     """导入旧码映射；全部通过才写入 (import a legacy-code map; all rows or none)."""
     from credit_yrd.ids.mapfile import read_map_file

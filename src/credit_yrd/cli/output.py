@@ -12,8 +12,16 @@ from rich.markup import escape
 
 from credit_yrd.i18n import pick
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped or redirected output has no terminal width; Rich would then assume 80 columns and cut
+# table cells with "…". Give it room instead, so nothing printed is ever lost.
+_PIPE_WIDTH = 400
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
+err = Console(
+    stderr=True,
+    highlight=False,
+    soft_wrap=True,
+    width=None if sys.stderr.isatty() else _PIPE_WIDTH,
+)
 
 
 # Characters that str.splitlines() and many JSON Lines readers take as line breaks, which

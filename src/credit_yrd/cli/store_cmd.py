@@ -20,9 +20,18 @@ DbOption = Annotated[
 ]
 
 
-def _init(st: CliState, db: str | None) -> str:
+def _shown_url(url: str) -> str:
+    """A database URL fit to print: the password hidden (an unparsable URL is not shown)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "（无法解析的地址 unparsable URL）"
+
+
+def _init(st: CliState, db: str | None) -> str:
     from credit_yrd.store.migrate import current_revision, init_store
 
     url = db or st.settings.resolved_database_url()
@@ -31,7 +40,7 @@ def _init(st: CliState, db: str | None) -> str:
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    shown = make_url(url).render_as_string(hide_password=True)
+    shown = _shown_url(url)
     out.print(
         st.t(
             f"存储已就绪：{escape(shown)}（架构版本 {revision}）",
@@ -59,6 +68,8 @@ def register(app: typer.Typer) -> None:
             value = getattr(st.settings, name)
             if name == "secret_key" and value:
                 value = "********"
+            elif name == "database_url" and value:
+                value = _shown_url(value)
             table.add_row(
                 f"CREDIT_YRD_{name.upper()}", escape(str(value)), escape(field.description or "")
             )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 # Dashes people (and word processors) put between groups of an identifier.
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
-# Invisible characters that are not ``str.isspace()`` but turn up in pasted data.
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+# Invisible characters that are not ``str.isspace()`` but turn up in pasted data: every format
+# character (Unicode category Cf: zero-width spaces and joiners, BOM, bidirectional marks and
+# embeddings such as U+200E, U+202A, U+2066 pasted from right-to-left interfaces).
+_FORMAT = "Cf"
 
 
 def compact_text(value: str) -> str:
     """Full-width ASCII (U+FF01–U+FF5E) to half-width, drop whitespace (incl. U+3000),
-    dashes and zero-width characters, then uppercase."""
+    dashes and invisible format characters, then uppercase."""
     if not isinstance(value, str):
         raise TypeError(f"expected str, got {type(value).__name__}")
     out = []
@@ -18,7 +22,7 @@ def compact_text(value: str) -> str:
         code = ord(ch)
         if 0xFF01 <= code <= 0xFF5E:
             ch = chr(code - 0xFEE0)
-        if ch.isspace() or ch in _DASHES or ch in _INVISIBLE:
+        if ch.isspace() or ch in _DASHES or unicodedata.category(ch) == _FORMAT:
             continue
         out.append(ch)
     return "".join(out).upper()

@@ -18,6 +18,7 @@ from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.store._sql import chunked, insert_ignoring
 from credit_yrd.store.errors import LegacyCodeConflictError, StoreError
 from credit_yrd.store.schema import LEGACY_KINDS, legacy_codes
+from credit_yrd.store.sources import check_sources
 
 _FORMS = {
     "org_code": re.compile(r"^[0-9A-Z]{8}[0-9X]$"),
@@ -81,6 +82,7 @@ def add_legacy_codes(
         }
     if conflicts:
         raise LegacyCodeConflictError(conflicts)
+    check_sources(conn, {row["source"] for row in wanted.values() if row["source"]})
 
     known: dict[tuple[str, str], str] = {}
     for kind in LEGACY_KINDS:

@@ -33,7 +33,8 @@ from sqlalchemy.sql import Select
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.store._sql import chunked
 from credit_yrd.store.errors import RecordSubjectConflictError, StoreError
-from credit_yrd.store.schema import VERSION_STATUSES, record_versions, records, sources
+from credit_yrd.store.schema import VERSION_STATUSES, record_versions, records
+from credit_yrd.store.sources import check_sources
 
 Outcome = Literal["new", "changed", "unchanged"]
 RecordKey = tuple[str, str, str]  # (source, kind, source_key)
@@ -170,7 +171,7 @@ def append_versions_bulk(
     if not prepared:
         return []
 
-    _check_sources(conn, {item.source for item, _, _ in prepared})
+    check_sources(conn, {item.source for item, _, _ in prepared})
     state = _latest_by_key(conn, {item.key for item, _, _ in prepared})
 
     # Subjects: refuse relinking; fill in links for records that have none yet.
@@ -393,14 +394,3 @@ def _latest_by_key(conn: Connection, keys: set[RecordKey]) -> dict[RecordKey, _L
                     row.id, row.subject_id, row.version or 0, row.content_hash, row.status
                 )
     return found
-
-
-def _check_sources(conn: Connection, codes: set[str]) -> None:
-    known = set(
-        conn.execute(select(sources.c.code).where(sources.c.code.in_(sorted(codes)))).scalars()
-    )
-    unknown = sorted(codes - known)
-    if unknown:
-        raise StoreError(
-            f"未登记的数据来源：{', '.join(unknown)}", f"unknown source: {', '.join(unknown)}"
-        )

@@ -6,6 +6,7 @@ Resident ID numbers are personal data: answers never echo one unmasked and never
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -52,21 +53,52 @@ class IdCheckBatch(BaseModel):
     )
 
 
+# Any run of digits that could be an ID number, even inside other text ("ID11010519491231002X").
+_ID_RUN = re.compile(r"\d{17}[\dX]|\d{14}[\dX]")
+PERSONAL_REASONS = {
+    "length": ("长度不对", "wrong length"),
+    "charset": ("含有不允许的字符", "characters not allowed"),
+    "region": ("地址码无效", "invalid address code"),
+    "birth_date": ("出生日期码无效", "invalid birth date"),
+    "check_character": ("校验码不对", "wrong check character"),
+}
+
+
+def _personal_error(result: CheckResult) -> str | None:
+    if result.valid:
+        return None
+    if result.kind == "resident_id":
+        zh, en = PERSONAL_REASONS.get(result.error_part or "", ("格式不对", "malformed"))
+        return f"不是有效的居民身份证号码：{zh} (not a valid resident ID number: {en})"
+    return GENERIC_INVALID
+
+
 def public_view(result: CheckResult) -> dict[str, Any]:
-    """The answer as the public may see it: anything that is or may be a person's ID number is
-    masked and not explained: a valid ID, a code whose digits also read as one (see
-    ``could_be_resident_id``), and an invalid string of ID shape (a mistyped number)."""
+    """The answer as the public may see it.
+
+    Anything that is or may be a person's ID number is masked, and nothing derived from its digits
+    is returned: no parts, no notes, and an error that names the broken part without quoting it.
+    That covers a valid ID, a code whose digits also read as one (``could_be_resident_id``), an
+    invalid string of ID shape (a mistyped number), and any input with an ID-length digit run.
+    """
     data = result.to_dict()
     code = compact_text(result.input) if len(result.input) <= MAX_CODE_CHARS else ""
-    mistyped_person = not result.valid and looks_like_resident_id(code)
-    if result.kind == "resident_id" or could_be_resident_id(code) or mistyped_person:
-        data["input"] = mask_resident_id(result.input)
-        data["parts"] = []
-        if mistyped_person and result.kind != "resident_id":
-            # The reason would quote digits of the input (birth date, region): say it generically.
-            data["error"] = GENERIC_INVALID
-            data["error_part"] = None
-    return data
+    personal = (
+        result.kind == "resident_id"
+        or could_be_resident_id(code)
+        or (not result.valid and (looks_like_resident_id(code) or _ID_RUN.search(code) is not None))
+    )
+    if not personal:
+        return data
+    return {
+        "input": mask_resident_id(result.input),
+        "kind": result.kind,
+        "valid": result.valid,
+        "error": _personal_error(result),
+        "error_part": result.error_part if result.kind == "resident_id" else None,
+        "parts": [],
+        "notes": [],
+    }
 
 
 @router.get(

@@ -54,9 +54,7 @@ def record_kind(code: str, request: Request) -> Any:
     return _dump(kind)
 
 
-@router.get(
-    "/code-lists/{code}", dependencies=[allow(Role.PUBLIC)], summary="代码表 (a code list)"
-)
+@router.get("/code-lists/{code}", dependencies=[allow(Role.PUBLIC)], summary="代码表 (a code list)")
 def code_list(code: str, request: Request) -> Any:
     codes = _std(request).code_lists.get(code)
     if codes is None:
