@@ -36,8 +36,12 @@ class Settings(BaseSettings):
         default=None,
         description="使用的区域数据标准版本；缺省为最新版 (regional data standard version; latest by default)",
     )
-    lang: str = Field(default="zh", description="界面语言 zh 或 en (language of messages: zh or en)")
-    host: str = Field(default="127.0.0.1", description="服务监听地址 (address the server listens on)")
+    lang: str = Field(
+        default="zh", description="界面语言 zh 或 en (language of messages: zh or en)"
+    )
+    host: str = Field(
+        default="127.0.0.1", description="服务监听地址 (address the server listens on)"
+    )
     port: int = Field(default=8000, description="服务端口 (port the server listens on)")
 
     def resolved_database_url(self) -> str:

@@ -69,7 +69,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, frozenset[str], APIRoute]]:
             if isinstance(route, APIRoute)
         ]
     return [
-        (ctx.path, frozenset(ctx.methods or ()), ctx.original_route)
+        (ctx.path or ctx.original_route.path, frozenset(ctx.methods or ()), ctx.original_route)
         for ctx in iter_route_contexts(app.routes)
         if isinstance(ctx.original_route, APIRoute)
     ]

@@ -53,7 +53,7 @@ def _file_lines(path: Path, st: CliState) -> Iterator[str]:
 
 def _print_human(result: CheckResult, st: CliState, verbose: bool) -> None:
     shown = escape(mask(result.input) if result.kind == "resident_id" else result.input)
-    kind = st.t(*KIND_LABELS[result.kind]) if result.kind else st.t("未知类型", "unknown kind")
+    kind: str = st.t(*KIND_LABELS[result.kind]) if result.kind else st.t("未知类型", "unknown kind")
     if result.valid:
         out.print(f"[green]✓[/] {shown}  {kind}  {st.t('有效', 'valid')}")
     else:
@@ -67,11 +67,15 @@ def _print_human(result: CheckResult, st: CliState, verbose: bool) -> None:
         table.add_column(st.t("值", "value"))
         table.add_column(st.t("含义", "meaning"))
         for part in result.parts:
-            meaning = part["meaning_zh"] if st.lang == "zh" else part["meaning_en"]
-            note = part.get("note_zh") if st.lang == "zh" else part.get("note_en")
-            if note:
-                meaning = f"{meaning}（{note}）" if st.lang == "zh" else f"{meaning} ({note})"
-            table.add_row(escape(part["label_zh"]), escape(part["value"]), escape(meaning))
+            meaning = str(part["meaning_zh"] if st.lang == "zh" else part["meaning_en"])
+            part_note = part.get("note_zh") if st.lang == "zh" else part.get("note_en")
+            if part_note:
+                meaning = (
+                    f"{meaning}（{part_note}）" if st.lang == "zh" else f"{meaning} ({part_note})"
+                )
+            table.add_row(
+                escape(str(part["label_zh"])), escape(str(part["value"])), escape(meaning)
+            )
         out.print(table)
 
 

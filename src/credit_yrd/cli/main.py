@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
@@ -23,7 +22,8 @@ from credit_yrd.errors import CreditYrdError
 class _DomainErrorsAsOneLine(TyperGroup):
     """Every typed domain error raised by any command becomes one line on stderr, exit status 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # ``ctx`` is the Context of the click that typer vendors (typer._click), a private module.
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except CreditYrdError as exc:

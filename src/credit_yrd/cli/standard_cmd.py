@@ -4,6 +4,7 @@ publication rule tables), check a data folder, and ask for a record's publicatio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -97,11 +98,12 @@ def list_cmd(
                 out.print(v)
         return
     std = _standard(st, version)
-    items: list[Any] = {
+    listers: dict[str, Callable[[], Sequence[Any]]] = {
         "kinds": std.list_record_kinds,
         "codes": std.list_code_lists,
         "rules": std.publication_rules,
-    }[what]()
+    }
+    items = listers[what]()
     if as_json:
         json_line(
             [

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -284,7 +284,7 @@ class BulkResult:
 # Column input → Arrow
 
 
-Column = pa.Array | pa.ChunkedArray | Sequence[Any] | Iterable[Any]
+Column: TypeAlias = pa.Array | pa.ChunkedArray | Sequence[Any] | Iterable[Any]
 
 
 def _to_arrow_chunks(values: Any) -> tuple[list[pa.Array], dict[int, int]]:
@@ -334,15 +334,16 @@ def _offsets_and_data(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(buffers[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
     data = (
-        np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None
+        np.frombuffer(buffers[2], dtype=np.uint8)
+        if buffers[2] is not None
         else np.zeros(0, np.uint8)
     )
     return offsets.astype(np.int64, copy=False), data
 
 
-def _evaluate(arr: pa.Array, length: int, compact: Any, matrix_fn: Any) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray
-]:
+def _evaluate(
+    arr: pa.Array, length: int, compact: Any, matrix_fn: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reason codes of one chunk, plus the rows and byte matrix of the rows that reached the
     matrix checks (for look-ups such as the pilot allow-list)."""
     n = len(arr)
@@ -444,6 +445,7 @@ def validate_uscc_column(values: Column) -> BulkResult:
     rules = _uscc_rules()
     compact = _compact_or_none(uscc.compact)
     valid_parts, reason_parts, pilot_parts = [], [], []
+
     def check(mat: np.ndarray) -> np.ndarray:
         return _uscc_matrix_reasons(mat, rules)
 

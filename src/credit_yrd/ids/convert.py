@@ -54,9 +54,7 @@ WRONG_DUPLICATE_TARGET = 0.001  # 重错码率 < 1‰
 
 def _text(value: Any, part: str, label_zh: str, label_en: str) -> str:
     if not isinstance(value, str):
-        raise InvalidFormat(
-            KIND, part, f"{label_zh}应为字符串", f"the {label_en} must be a string"
-        )
+        raise InvalidFormat(KIND, part, f"{label_zh}应为字符串", f"the {label_en} must be a string")
     return compact_text(value)
 
 
@@ -73,14 +71,16 @@ def org_code_to_uscc(org_code: str, authority: str, category: str, division: str
         code9 = org_code_module.validate(code9)
     except InvalidIdentifier as exc:
         raise type(exc)(
-            KIND, "org_code",
+            KIND,
+            "org_code",
             f"组织机构代码 {code9} 无效：{exc.message_zh}",
             f"organisation code {code9} is invalid: {exc.message_en}",
         ) from exc
     outside = [ch for ch in code9 if ch not in uscc.ALPHABET]
     if outside:
         raise InvalidFormat(
-            KIND, "org_code",
+            KIND,
+            "org_code",
             f"组织机构代码 {code9} 含有统一社会信用代码不使用的字符 {'、'.join(outside)}"
             "（I、O、Z、S、V），不能直接换码",
             f"organisation code {code9} holds characters the USCC does not use "
@@ -91,7 +91,8 @@ def org_code_to_uscc(org_code: str, authority: str, category: str, division: str
     table = uscc.registration_authorities()
     if len(authority) != 1 or authority not in table:
         raise InvalidComponent(
-            KIND, "authority",
+            KIND,
+            "authority",
             f"登记管理部门码 {authority!r} 不存在，应为 {'、'.join(table)} 之一",
             f"registration authority {authority!r} does not exist; one of {', '.join(table)}",
         )
@@ -99,7 +100,8 @@ def org_code_to_uscc(org_code: str, authority: str, category: str, division: str
     allowed = table[authority].categories
     if len(category) != 1 or category not in allowed:
         raise InvalidComponent(
-            KIND, "authority_category",
+            KIND,
+            "authority_category",
             f"机构类别码 {category!r} 在登记管理部门 {authority}（{table[authority].zh}）下不存在，"
             f"应为 {'、'.join(allowed)} 之一",
             f"entity category {category!r} does not exist under authority {authority} "
@@ -109,13 +111,16 @@ def org_code_to_uscc(org_code: str, authority: str, category: str, division: str
     division = _text(division, "division", "行政区划码", "division code")
     if len(division) != 6 or not (division.isascii() and division.isdigit()):
         raise InvalidFormat(
-            KIND, "division", f"行政区划码 {division!r} 应为6位数字",
+            KIND,
+            "division",
+            f"行政区划码 {division!r} 应为6位数字",
             f"division code {division!r} must be 6 digits",
         )
     national = uscc.NATIONAL_DIVISION[:2]
     if not (divisions.is_province_code(division[:2]) or division[:2] == national):
         raise InvalidComponent(
-            KIND, "division",
+            KIND,
+            "division",
             f"行政区划码 {division} 的前两位 {division[:2]} 不是省级行政区划代码",
             f"division code {division} does not start with a province-level code",
         )
@@ -176,7 +181,8 @@ class CodeQualityReport:
             None if self.conversion_rate is None else self.conversion_rate >= CONVERSION_TARGET
         )
         self.meets_wrong_duplicate_target = (
-            None if self.wrong_duplicate_rate is None
+            None
+            if self.wrong_duplicate_rate is None
             else self.wrong_duplicate_rate < WRONG_DUPLICATE_TARGET
         )
 
@@ -273,8 +279,9 @@ def quality_report(
     wrong = present & ~valid
 
     # 重码: one valid USCC on distinct subjects.
-    compact_codes = [uscc.compact(v) if ok else None for v, ok in zip(raw, valid.tolist(),
-                                                                        strict=True)]
+    compact_codes = [
+        uscc.compact(v) if ok else None for v, ok in zip(raw, valid.tolist(), strict=True)
+    ]
     subjects: dict[str, set[Any]] = defaultdict(set)
     for i, code in enumerate(compact_codes):
         if code is not None:
@@ -300,7 +307,7 @@ def quality_report(
             continue
         legacy_only[i] = True
         for key in keys:
-            target = mapping.get(key)
+            target = mapping.get(key) if key else None
             if isinstance(target, str) and uscc.is_valid(target):
                 mapped[i] = True
                 break
@@ -327,9 +334,8 @@ def quality_report(
     report = summarise(None)
     if by:
         report.group_by = by
-        keys = ["" if v is None else str(v) for v in cols[by]]
-        order = Counter(keys)
-        key_array = np.array(keys, dtype=object)
-        for key in sorted(order):
-            report.groups[key] = summarise(key_array == key)
+        group_keys = ["" if v is None else str(v) for v in cols[by]]
+        key_array = np.array(group_keys, dtype=object)
+        for group in sorted(Counter(group_keys)):
+            report.groups[group] = summarise(key_array == group)
     return report

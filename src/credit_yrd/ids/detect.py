@@ -131,20 +131,23 @@ def check(s: str, today: dt.date | None = None) -> CheckResult:
         return _check(s, today)
     except Exception as exc:  # the promise is "never raises"; report instead
         return CheckResult(
-            _shown(s), None, False,
-            f"内部错误：{type(exc).__name__} (internal error: {type(exc).__name__})", "internal",
+            _shown(s),
+            None,
+            False,
+            f"内部错误：{type(exc).__name__} (internal error: {type(exc).__name__})",
+            "internal",
         )
 
 
 def _check(s: object, today: dt.date | None) -> CheckResult:
     shown = _shown(s)
     if not isinstance(s, str):
-        return CheckResult(
-            shown, None, False, "输入不是字符串 (input is not a string)", "input"
-        )
+        return CheckResult(shown, None, False, "输入不是字符串 (input is not a string)", "input")
     if len(s) > MAX_INPUT:
         return CheckResult(
-            shown, None, False,
+            shown,
+            None,
+            False,
             f"输入过长：{len(s)} 个字符，最多 {MAX_INPUT} 个 "
             f"(input too long: {len(s)} characters, at most {MAX_INPUT})",
             "length",
@@ -153,7 +156,9 @@ def _check(s: object, today: dt.date | None) -> CheckResult:
     if kind is None:
         n = len(compact_text(s))
         return CheckResult(
-            shown, None, False,
+            shown,
+            None,
+            False,
             f"无法识别的代码：{n} 个字符，应为18位、15位或9位 "
             f"(unrecognised identifier: {n} characters; expected 18, 15 or 9)",
             "length",
@@ -163,9 +168,5 @@ def _check(s: object, today: dt.date | None) -> CheckResult:
         parts = resident_id.explain(s, today) if kind == "resident_id" else module.explain(s)
     except InvalidIdentifier as exc:
         return CheckResult(shown, kind, False, str(exc), exc.part)
-    notes = [
-        f"{p.note_zh} ({p.note_en})" if p.note_en else p.note_zh
-        for p in parts
-        if p.note_zh
-    ]
+    notes = [f"{p.note_zh} ({p.note_en})" if p.note_en else p.note_zh for p in parts if p.note_zh]
     return CheckResult(shown, kind, True, None, None, [p.to_dict() for p in parts], notes)
