@@ -206,6 +206,38 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+_Item = TypeVar("_Item", CodeList, RecordKind)
+
+
+def _load_folder(
+    root: Path,
+    folder: str,
+    model: type[_Item],
+    what: tuple[str, str],
+    problems: _Problems,
+) -> tuple[dict[str, _Item], dict[str, str]]:
+    """Every YAML file of ``root/folder`` validated as ``model``, keyed by its code, which must
+    equal the file name; with the file each came from (for later error messages)."""
+    items: dict[str, _Item] = {}
+    files: dict[str, str] = {}
+    for file in _yaml_files(root / folder):
+        rel = f"{folder}/{file.name}"
+        item = _validate(model, _read_yaml(file, rel), rel, problems)
+        if item is None:
+            continue
+        if item.code != file.stem:
+            problems.add(
+                rel,
+                "code",
+                f"{what[0]}“{item.code}”应与文件名“{file.stem}”一致",
+                f"{what[1]} {item.code!r} must match the file name {file.stem!r}",
+            )
+            continue
+        items[item.code] = item
+        files[item.code] = rel
+    return items, files
+
+
 def load_standard_from(path: str | Path) -> Standard:
     """Load and check the standard in a version folder (the one holding ``standard.yaml``)."""
     root = Path(path)
@@ -219,41 +251,12 @@ def load_standard_from(path: str | Path) -> Standard:
         StandardMeta, _read_yaml(meta_file, "standard.yaml"), "standard.yaml", problems
     )
 
-    code_lists: dict[str, CodeList] = {}
-    code_list_files: dict[str, str] = {}
-    for file in _yaml_files(root / "code_lists"):
-        rel = f"code_lists/{file.name}"
-        code_list = _validate(CodeList, _read_yaml(file, rel), rel, problems)
-        if code_list is None:
-            continue
-        if code_list.code != file.stem:
-            problems.add(
-                rel,
-                "code",
-                f"代码表代码“{code_list.code}”应与文件名“{file.stem}”一致",
-                f"code list code {code_list.code!r} must match the file name {file.stem!r}",
-            )
-            continue
-        code_lists[code_list.code] = code_list
-        code_list_files[code_list.code] = rel
-
-    kinds: dict[str, RecordKind] = {}
-    kind_files: dict[str, str] = {}
-    for file in _yaml_files(root / "record_kinds"):
-        rel = f"record_kinds/{file.name}"
-        kind = _validate(RecordKind, _read_yaml(file, rel), rel, problems)
-        if kind is None:
-            continue
-        if kind.code != file.stem:
-            problems.add(
-                rel,
-                "code",
-                f"信息类别代码“{kind.code}”应与文件名“{file.stem}”一致",
-                f"record kind code {kind.code!r} must match the file name {file.stem!r}",
-            )
-            continue
-        kinds[kind.code] = kind
-        kind_files[kind.code] = rel
+    code_lists, code_list_files = _load_folder(
+        root, "code_lists", CodeList, ("代码表代码", "code list code"), problems
+    )
+    kinds, kind_files = _load_folder(
+        root, "record_kinds", RecordKind, ("信息类别代码", "record kind code"), problems
+    )
 
     tables: dict[str, RuleTable] = {}
     rules_rel = "publication_rules.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -42,24 +43,25 @@ def overview(request: Request) -> dict[str, Any]:
     }
 
 
+def _found(items: Mapping[str, Any], code: str, what_zh: str, what_en: str) -> Any:
+    item = items.get(code)
+    if item is None:
+        raise HTTPException(404, f"没有{what_zh} {code!r} (no {what_en} {code!r})")
+    return _dump(item)
+
+
 @router.get(
     "/record-kinds/{code}",
     dependencies=[allow(Role.PUBLIC)],
     summary="记录类型及其字段 (a record kind with its fields)",
 )
 def record_kind(code: str, request: Request) -> Any:
-    kind = _std(request).record_kinds.get(code)
-    if kind is None:
-        raise HTTPException(404, f"没有记录类型 {code!r} (no record kind {code!r})")
-    return _dump(kind)
+    return _found(_std(request).record_kinds, code, "记录类型", "record kind")
 
 
 @router.get("/code-lists/{code}", dependencies=[allow(Role.PUBLIC)], summary="代码表 (a code list)")
 def code_list(code: str, request: Request) -> Any:
-    codes = _std(request).code_lists.get(code)
-    if codes is None:
-        raise HTTPException(404, f"没有代码表 {code!r} (no code list {code!r})")
-    return _dump(codes)
+    return _found(_std(request).code_lists, code, "代码表", "code list")
 
 
 @router.get(
@@ -68,10 +70,7 @@ def code_list(code: str, request: Request) -> Any:
     summary="公示期规则表 (a publication rule table)",
 )
 def rule_table(code: str, request: Request) -> Any:
-    table = _std(request).rule_tables.get(code)
-    if table is None:
-        raise HTTPException(404, f"没有规则表 {code!r} (no rule table {code!r})")
-    return _dump(table)
+    return _found(_std(request).rule_tables, code, "规则表", "rule table")
 
 
 @router.post(
