@@ -25,19 +25,37 @@ from credit_yrd.ids import bulk, uscc
 ALPHABET = np.frombuffer(uscc.ALPHABET.encode(), dtype=np.uint8)
 ORG_VALUES = {ch: i for i, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 DIVISIONS = [
-    "310000", "310101", "310104", "310115", "310120",  # 上海
-    "320000", "320100", "320102", "320200", "320583", "321000",  # 江苏
-    "330000", "330100", "330106", "330200", "330212", "330782",  # 浙江
-    "340000", "340100", "340104", "340200", "341200",  # 安徽
+    "310000",
+    "310101",
+    "310104",
+    "310115",
+    "310120",  # 上海
+    "320000",
+    "320100",
+    "320102",
+    "320200",
+    "320583",
+    "321000",  # 江苏
+    "330000",
+    "330100",
+    "330106",
+    "330200",
+    "330212",
+    "330782",  # 浙江
+    "340000",
+    "340100",
+    "340104",
+    "340200",
+    "341200",  # 安徽
 ]
 # Documented classes of disagreement (ours vs stdnum).
 CLASSES = {
     "letters_1_2": "第1–2位为字母（A1、N1–N9、Y1），stdnum 拒绝、本项目接受 "
-                   "(letters in positions 1–2: stdnum rejects, we accept)",
+    "(letters in positions 1–2: stdnum rejects, we accept)",
     "pilot": "试点代码白名单，stdnum 拒绝、本项目接受 (allow-listed pilot code: stdnum rejects)",
     "authority": "校验码正确但登记管理部门码不存在，本项目拒绝 (checksum ok, unknown authority)",
     "authority_category": "校验码正确但部门码/类别码组合无效，本项目拒绝 "
-                          "(checksum ok, bad authority/category pair)",
+    "(checksum ok, bad authority/category pair)",
     "division": "校验码正确但行政区划码无效，本项目拒绝 (checksum ok, bad division)",
     "org_code": "校验码正确但第9–17位不符合 GB 11714，本项目拒绝 (checksum ok, bad org code)",
 }
@@ -138,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     std_arr = np.array(std, dtype=bool)
     n = len(codes)
     print(f"代码数 codes: {n:,}  (种子 seed {args.seed})")
-    print(f"本项目有效 valid (ours): {int(ours.sum()):,}   "
-          f"stdnum 有效 valid: {int(std_arr.sum()):,}")
+    print(
+        f"本项目有效 valid (ours): {int(ours.sum()):,}   stdnum 有效 valid: {int(std_arr.sum()):,}"
+    )
     print(f"python-stdnum 循环 loop : {t_std:8.3f} s  {n / t_std:14,.0f} 个/秒 codes/s")
     print(f"批量校验 bulk           : {t_bulk:8.3f} s  {n / t_bulk:14,.0f} 个/秒 codes/s")
     ratio = t_std / t_bulk
@@ -161,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     if undocumented:
         print(f"未记录的不一致 UNDOCUMENTED disagreements: {len(undocumented)}", file=sys.stderr)
         for i in undocumented[:20]:
-            print(f"  {codes[i]!r}: ours={bool(ours[i])} stdnum={bool(std_arr[i])} "
-                  f"reason={res.reason_of(i)}", file=sys.stderr)  # type: ignore[attr-defined]
+            print(
+                f"  {codes[i]!r}: ours={bool(ours[i])} stdnum={bool(std_arr[i])} "
+                f"reason={res.reason_of(i)}",
+                file=sys.stderr,
+            )  # type: ignore[attr-defined]
         return 1
     print("无未记录的不一致 (no undocumented disagreement)")
     return 0

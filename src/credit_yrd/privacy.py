@@ -166,6 +166,15 @@ class PersonalDataVault:
         mac.update(normalise_resident_id(resident_id).encode("ascii"))
         return mac.finalize().hex()
 
+    def hash_document(self, document_type: str, number: str) -> str:
+        """HMAC-SM3 (hex) of another identity document (passport, permit …): its lookup key.
+
+        Kept apart from :meth:`hash_id` by a prefix, so a document never collides with an ID number.
+        """
+        mac = crypto_hmac.HMAC(self._lookup_key, hashes.SM3())
+        mac.update(f"doc:{document_type}:{number}".encode())
+        return mac.finalize().hex()
+
     def encrypt(self, plaintext: str) -> bytes:
         """Encrypt ``plaintext`` (UTF-8) under a fresh random nonce; the blob is self-describing."""
         data = plaintext.encode("utf-8")

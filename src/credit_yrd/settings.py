@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         default=None,
         description="使用的区域数据标准版本；缺省为最新版 (regional data standard version; latest by default)",
     )
+    sources_dir: Path | None = Field(
+        default=None,
+        description="额外的来源映射文件目录（每个来源一个 YAML，可覆盖内置映射）；缺省为数据目录下的 sources "
+        "(folder of extra source mapping files, one YAML per source, overriding built-in ones; "
+        "defaults to data_dir/sources)",
+    )
     lang: str = Field(
         default="zh", description="界面语言 zh 或 en (language of messages: zh or en)"
     )
@@ -43,6 +49,12 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="服务监听地址 (address the server listens on)"
     )
     port: int = Field(default=8000, description="服务端口 (port the server listens on)")
+
+    def resolved_sources_dir(self) -> Path:
+        return self.sources_dir if self.sources_dir is not None else self.data_dir / "sources"
+
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -84,10 +84,39 @@ def test_init_with_a_malformed_url_is_one_line() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_demo_without_serving_sets_up_the_store(database_url: str) -> None:
-    result = run("demo", "--no-serve", "--db", database_url)
+def _counts(url: str) -> dict[str, int]:
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                source: int(n)
+                for source, n in conn.execute(
+                    text("SELECT source, count(*) FROM record_versions GROUP BY source")
+                )
+            }
+    finally:
+        engine.dispose()
+
+
+def test_demo_generates_the_region_ingests_every_province_and_is_idempotent(
+    database_url: str, tmp_path: Any, fresh_settings: pytest.MonkeyPatch
+) -> None:
+    fresh_settings.setenv("CREDIT_YRD_DATA_DIR", str(tmp_path))
+    fresh_settings.setenv("CREDIT_YRD_SECRET_KEY", SECRET)
+    result = run("demo", "--no-serve", "--db", database_url, "--subjects", "300")
     assert result.exit_code == 0, result.output
-    assert "records" in tables(database_url)
+    assert (tmp_path / "world" / "truth" / "summary.json").is_file()
+    first = _counts(database_url)
+    assert set(first) == {"shanghai", "jiangsu", "zhejiang", "anhui"}
+    assert all(n > 0 for n in first.values())
+    assert "拒收" in result.stdout and "http://127.0.0.1:8000/docs" in result.stdout
+
+    again = run("demo", "--no-serve", "--db", database_url, "--subjects", "300")
+    assert again.exit_code == 0, again.output
+    assert _counts(database_url) == first  # every file was already accepted: nothing added
+    assert "未写入任何数据" in again.stdout
 
 
 def test_settings_lists_every_setting(fresh_settings) -> None:

@@ -81,8 +81,9 @@ def near_valid_usccs(draw) -> str:
     elif how == "sep":
         code = f" {code[:8]}-{code[8:]}\t"
     else:
-        code = "".join(chr(ord(ch) + 0xFEE0) if ch.isalnum() and draw(st.booleans()) else ch
-                       for ch in code)
+        code = "".join(
+            chr(ord(ch) + 0xFEE0) if ch.isalnum() and draw(st.booleans()) else ch for ch in code
+        )
     return code
 
 
@@ -113,8 +114,7 @@ def test_garbage_agrees_with_scalar(values):
 
 
 @SETTINGS
-@given(st.lists(st.one_of(garbage, st.text(alphabet=ORG_CHARS + "xX- ", max_size=11)),
-                max_size=60))
+@given(st.lists(st.one_of(garbage, st.text(alphabet=ORG_CHARS + "xX- ", max_size=11)), max_size=60))
 def test_org_code_column_agrees_with_scalar(values):
     assert_agrees(values, org_code, bulk.validate_org_code_column)
 
@@ -156,15 +156,38 @@ def test_known_examples():
     ]
     result = bulk.validate_uscc_column(values)
     assert result.valid.tolist() == [
-        True, True, True, True, True, True, False, False, False, False, False, False, False, False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
     ]
     assert result.pilot.tolist()[4:6] == [True, True]
     assert result.reasons[6:] == [
-        "check_character", "authority_category", "org_code", "null", "length", "length",
-        "length", "check_character",
+        "check_character",
+        "authority_category",
+        "org_code",
+        "null",
+        "length",
+        "length",
+        "length",
+        "check_character",
     ]
     assert result.reason_counts() == {
-        "null": 1, "length": 3, "org_code": 1, "authority_category": 1, "check_character": 2,
+        "null": 1,
+        "length": 3,
+        "org_code": 1,
+        "authority_category": 1,
+        "check_character": 2,
     }
     assert result.n_valid == 6 and result.n_invalid == 8 and result.n_pilot == 2
     assert_agrees([v for v in values if v is not None] + [None])
@@ -207,8 +230,7 @@ def test_contiguous_zero_copy_matrix_path():
 def test_validate_column_generic_kinds():
     org = bulk.validate_column(["600037341", "60003734-1", "600037342"], "org_code")
     assert org.valid.tolist() == [True, True, False]
-    brn = bulk.validate_column(["110108000000016", "110108000000017", None, "1"],
-                               "business_reg_no")
+    brn = bulk.validate_column(["110108000000016", "110108000000017", None, "1"], "business_reg_no")
     assert brn.valid.tolist() == [True, False, False, False]
     assert brn.reasons == [None, "check_character", "null", "length"]
     rid = bulk.validate_column(["11010519491231002X", "11010519491231002Y"], "resident_id")

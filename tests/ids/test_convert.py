@@ -109,10 +109,16 @@ def test_without_names_every_row_is_a_subject():
 
 
 def test_grouped_report_and_polars_input():
-    frame = pl.DataFrame(ROWS, schema={
-        "uscc": pl.String, "org_code": pl.String, "business_reg_no": pl.String,
-        "name": pl.String, "province": pl.String,
-    })
+    frame = pl.DataFrame(
+        ROWS,
+        schema={
+            "uscc": pl.String,
+            "org_code": pl.String,
+            "business_reg_no": pl.String,
+            "name": pl.String,
+            "province": pl.String,
+        },
+    )
     report = quality_report(frame, by="province")
     assert report.to_dict()["total"] == 10
     assert report.group_by == "province"

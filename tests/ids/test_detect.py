@@ -36,7 +36,11 @@ def test_check_valid_uscc() -> None:
     assert result.kind == "uscc" and result.valid
     assert result.error is None and result.error_part is None
     assert [p["name"] for p in result.parts] == [
-        "authority", "authority_category", "division", "org_code", "check_character",
+        "authority",
+        "authority_category",
+        "division",
+        "org_code",
+        "check_character",
     ]
     assert result.parts[2]["meaning_zh"] == "江苏省苏州市昆山市"
     json.dumps(result.to_dict(), ensure_ascii=False)

@@ -12,18 +12,52 @@ def test_region_has_41_prefecture_level_units() -> None:
 def test_current_cities_by_name() -> None:
     assert [c.name for c in divisions.cities("31")] == ["上海市"]
     assert [c.name for c in divisions.cities("32")] == [
-        "南京市", "无锡市", "徐州市", "常州市", "苏州市", "南通市", "连云港市", "淮安市",
-        "盐城市", "扬州市", "镇江市", "泰州市", "宿迁市",
+        "南京市",
+        "无锡市",
+        "徐州市",
+        "常州市",
+        "苏州市",
+        "南通市",
+        "连云港市",
+        "淮安市",
+        "盐城市",
+        "扬州市",
+        "镇江市",
+        "泰州市",
+        "宿迁市",
     ]
     assert [c.name for c in divisions.cities("33")] == [
-        "杭州市", "宁波市", "温州市", "嘉兴市", "湖州市", "绍兴市", "金华市", "衢州市",
-        "舟山市", "台州市", "丽水市",
+        "杭州市",
+        "宁波市",
+        "温州市",
+        "嘉兴市",
+        "湖州市",
+        "绍兴市",
+        "金华市",
+        "衢州市",
+        "舟山市",
+        "台州市",
+        "丽水市",
     ]
     anhui = [c.name for c in divisions.cities("34")]
     assert "巢湖市" not in anhui
     assert anhui == [
-        "合肥市", "芜湖市", "蚌埠市", "淮南市", "马鞍山市", "淮北市", "铜陵市", "安庆市",
-        "黄山市", "滁州市", "阜阳市", "宿州市", "六安市", "亳州市", "池州市", "宣城市",
+        "合肥市",
+        "芜湖市",
+        "蚌埠市",
+        "淮南市",
+        "马鞍山市",
+        "淮北市",
+        "铜陵市",
+        "安庆市",
+        "黄山市",
+        "滁州市",
+        "阜阳市",
+        "宿州市",
+        "六安市",
+        "亳州市",
+        "池州市",
+        "宣城市",
     ]
 
 
@@ -57,7 +91,10 @@ def test_renamed_code_history() -> None:
 
 def test_province_helpers() -> None:
     assert divisions.REGION_PROVINCES == {
-        "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省",
+        "31": "上海市",
+        "32": "江苏省",
+        "33": "浙江省",
+        "34": "安徽省",
     }
     assert divisions.province_name("32") == "江苏省"
     assert divisions.province_name("330106") == "浙江省"

@@ -83,8 +83,10 @@ def test_format_and_length_errors() -> None:
 
 
 def test_explain() -> None:
-    parts = resident_id.explain("320583199001011234"[:17] + resident_id.calc_check_character(
-        "32058319900101123"), today=TODAY)
+    parts = resident_id.explain(
+        "320583199001011234"[:17] + resident_id.calc_check_character("32058319900101123"),
+        today=TODAY,
+    )
     assert [(p.name, p.meaning_zh) for p in parts] == [
         ("region", "江苏省苏州市昆山市"),
         ("birth_date", "1990-01-01"),

@@ -32,8 +32,16 @@ def test_standard_annex_example() -> None:
     assert uscc.is_valid("91350100M000100Y43")
 
 
-@pytest.mark.parametrize("code", [KUNSHAN, NATIONAL, build("91310115", "MA1FL0AB"),
-                                  build("52340100", "50995871"), build("12100000", "40000112")])
+@pytest.mark.parametrize(
+    "code",
+    [
+        KUNSHAN,
+        NATIONAL,
+        build("91310115", "MA1FL0AB"),
+        build("52340100", "50995871"),
+        build("12100000", "40000112"),
+    ],
+)
 def test_valid_and_agrees_with_stdnum_check(code: str) -> None:
     assert uscc.validate(code) == code
     assert stdnum_uscc.calc_check_digit(code[:17]) == code[17]
@@ -79,13 +87,16 @@ def test_explain_national() -> None:
     assert uscc.explain(national)[1].meaning_zh == "事业单位"
 
 
-@pytest.mark.parametrize(("prefix", "authority", "category"), [
-    ("A1", "中央军委改革和编制办公室", "军队事业单位"),
-    ("N2", "农业", "村级集体经济组织"),
-    ("Y1", "其他", "其他"),
-    ("81", "工会", "基层工会"),
-    ("53", "民政", "基金会"),
-])
+@pytest.mark.parametrize(
+    ("prefix", "authority", "category"),
+    [
+        ("A1", "中央军委改革和编制办公室", "军队事业单位"),
+        ("N2", "农业", "村级集体经济组织"),
+        ("Y1", "其他", "其他"),
+        ("81", "工会", "基层工会"),
+        ("53", "民政", "基金会"),
+    ],
+)
 def test_letter_and_other_authorities(prefix: str, authority: str, category: str) -> None:
     code = build(prefix + "340104", "MA2N0C4U")
     parts = uscc.explain(code)

@@ -139,9 +139,7 @@ def candidate(draw: st.DrawFn) -> str:
         )
     )
     body = draw(st.text(ALPHABET, min_size=8, max_size=8))
-    org_check = draw(
-        st.one_of(st.just(None), st.sampled_from(list(org_code.CHECK_CHARS)))
-    )
+    org_check = draw(st.one_of(st.just(None), st.sampled_from(list(org_code.CHECK_CHARS))))
     if org_check is None:
         org_check = org_code.calc_check_character(body)
     first17 = head + division + body + org_check

@@ -2,7 +2,11 @@
 
 Every route of the app declares its audience with :func:`allow`; :func:`check_routes_declared`
 refuses to build an app in which any route does not (deny by default). Roles other than ``public``
-need an authenticated caller; until accounts and API keys exist, such routes answer 401.
+need an authenticated caller (an API key, see :mod:`credit_yrd.api.deps`): without a key, or with a
+key that is malformed, unknown or revoked, such a route answers 401 with a ``WWW-Authenticate:
+Bearer`` challenge; with a valid key whose role is not among the declared ones, 403. A route open to
+``public`` never looks at credentials. Finer checks (a data source reads only its own batches) are
+the route's own, with :func:`credit_yrd.api.deps.current_principal`.
 """
 
 from __future__ import annotations
@@ -28,21 +32,44 @@ class Role(StrEnum):
 
 
 def allow(*roles: Role) -> Any:
-    """A route dependency naming the roles that may call the route."""
+    """A route dependency naming the roles that may call the route.
+
+    With ``Role.PUBLIC`` among them anyone may call and no credentials are read. Otherwise the
+    caller must present a valid API key (401 without one) whose role is one of ``roles`` (403).
+    """
     if not roles:
         raise ValueError("allow() needs at least one role")
     allowed = frozenset(roles)
-
-    def guard() -> None:
-        if Role.PUBLIC in allowed:
-            return
-        raise HTTPException(
-            status_code=401,
-            detail="需要登录或 API 密钥 (authentication required)",
-        )
-
+    guard = _open_guard() if Role.PUBLIC in allowed else _key_guard(allowed)
     setattr(guard, ROLES_ATTR, allowed)
     return Depends(guard)
+
+
+def _open_guard() -> Callable[[], None]:
+    def guard() -> None:
+        return None
+
+    return guard
+
+
+def _key_guard(allowed: frozenset[Role]) -> Callable[..., None]:
+    # Imported here: the authentication package names its roles with Role, defined above.
+    from credit_yrd.api.deps import optional_principal, unauthenticated
+
+    names = "、".join(sorted(role.value for role in allowed))
+    names_en = ", ".join(sorted(role.value for role in allowed))
+    caller = Depends(optional_principal)
+
+    def guard(principal: Any = caller) -> None:
+        if principal is None:
+            raise unauthenticated()
+        if principal.role not in allowed:
+            raise HTTPException(
+                status_code=403,
+                detail=f"无权访问：此操作仅限角色 {names} (forbidden: only {names_en} may do this)",
+            )
+
+    return guard
 
 
 def route_roles(route: APIRoute) -> frozenset[Role] | None:

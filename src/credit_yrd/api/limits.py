@@ -1,13 +1,24 @@
 """Request bodies are bounded: a declared ``Content-Length`` over the limit is refused at once, and
-a body without one (chunked) is counted as it arrives and refused when it passes the limit."""
+a body without one (chunked) is counted as it arrives and refused when it passes the limit.
+
+One limit holds for the whole app (:data:`MAX_BODY_BYTES`); paths that take files (batch uploads,
+:data:`MAX_BATCH_BYTES`) get their own limit through ``overrides``. On those paths the body is not
+buffered: it is counted as the route reads it, and refused the moment it passes the limit.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1_048_576
+#: Largest batch file a source may upload in one request (512 MiB).
+MAX_BATCH_BYTES = 512 * 1_048_576
+
+_PARAM = re.compile(r"\{[^/{}]+\}")
 
 
 def _problem(limit: int, path: str) -> bytes:
@@ -23,21 +34,59 @@ def _problem(limit: int, path: str) -> bytes:
     ).encode("utf-8")
 
 
-class BodyLimit:
-    """ASGI middleware refusing request bodies over ``limit`` bytes with 413 problem+json."""
+def path_pattern(prefix: str) -> re.Pattern[str]:
+    """A path prefix as a pattern; ``{name}`` segments match any one path segment.
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    ``/api/v1/sources/{source}/batches`` matches ``/api/v1/sources/shanghai/batches`` and the paths
+    under it, but not ``/api/v1/sources/shanghai/batchesx`` or ``/api/v1/sources/a/b/batches``.
+    """
+    pieces = _PARAM.split(prefix.rstrip("/"))
+    body = "[^/]+".join(re.escape(piece) for piece in pieces)
+    return re.compile(f"^{body}(?:/|$)")
+
+
+class _TooLarge(Exception):
+    """Raised into the app when a streamed body passes its limit (after 413 was sent)."""
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over ``limit`` bytes with 413 problem+json.
+
+    ``overrides`` maps path prefixes (``{param}`` segments allowed, see :func:`path_pattern`) to
+    their own limits; the first matching prefix wins.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = MAX_BODY_BYTES,
+        overrides: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.overrides = [
+            (path_pattern(prefix), int(value)) for prefix, value in (overrides or {}).items()
+        ]
+
+    def limit_for(self, path: str) -> tuple[int, bool]:
+        """The limit for a path, and whether it is an override (streamed, not buffered)."""
+        for pattern, value in self.overrides:
+            if pattern.match(path):
+                return value, True
+        return self.limit, False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, streamed = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, send, limit)
+            return
+        if streamed:
+            await self._streamed(scope, receive, send, limit)
             return
 
         if declared is not None:
@@ -55,16 +104,51 @@ class BodyLimit:
                 return
             body = message.get("body", b"")
             seen += len(body)
-            if seen > self.limit:
-                await self._refuse(scope, send)
+            if seen > limit:
+                await self._refuse(scope, send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(chunks, None, receive), send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = _problem(self.limit, scope.get("path", ""))
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Pass the body through as the app reads it, counting; past the limit answer 413 and
+        stop the app's read (for routes that stream their body, such as file uploads)."""
+        seen = 0
+        started = False
+        refused = False
+
+        async def counted() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    if not started and not refused:
+                        refused = True
+                        await self._refuse(scope, send, limit)
+                    raise _TooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # 413 went out already; whatever the app answers now is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            # After the 413, whatever the aborted read raised inside the app ends here.
+            if not refused:
+                raise
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int | None = None) -> None:
+        limit = self.limit if limit is None else limit
+        body = _problem(limit, scope.get("path", ""))
         await send(
             {
                 "type": "http.response.start",

@@ -13,7 +13,15 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from credit_yrd import __version__
-from credit_yrd.cli import id_cmd, standard_cmd, store_cmd
+from credit_yrd.cli import (
+    generate_cmd,
+    id_cmd,
+    ingest_cmd,
+    key_cmd,
+    report_cmd,
+    standard_cmd,
+    store_cmd,
+)
 from credit_yrd.cli.context import CliState
 from credit_yrd.cli.output import err, out
 from credit_yrd.errors import CreditYrdError
@@ -63,7 +71,11 @@ def version() -> None:
 
 app.add_typer(id_cmd.app, name="id")
 app.add_typer(standard_cmd.app, name="standard")
+app.add_typer(report_cmd.app, name="report")
+app.add_typer(key_cmd.app, name="key")
 store_cmd.register(app)
+generate_cmd.register(app)
+ingest_cmd.register(app)
 
 
 __all__ = ["app"]

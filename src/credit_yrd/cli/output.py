@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, NoReturn
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from credit_yrd.i18n import pick
+from credit_yrd.jsonl import dumps_line
 
 # Piped or redirected output has no terminal width; Rich would then assume 80 columns and cut
 # table cells with "…". Give it room instead, so nothing printed is ever lost.
@@ -24,17 +24,9 @@ err = Console(
 )
 
 
-# Characters that str.splitlines() and many JSON Lines readers take as line breaks, which
-# json.dumps(ensure_ascii=False) leaves raw (it escapes only those below U+0020).
-_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
 def json_line(obj: Any) -> None:
     """One JSON object on exactly one line of standard output (UTF-8, Chinese kept readable)."""
-    text = json.dumps(obj, ensure_ascii=False, default=str)
-    for raw, escaped in _LINE_BREAKS.items():
-        text = text.replace(raw, escaped)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(dumps_line(obj) + "\n")
 
 
 def fail(zh: str, en: str, lang: str = "zh", code: int = 2) -> NoReturn:

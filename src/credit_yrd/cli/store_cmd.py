@@ -98,9 +98,26 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--serve/--no-serve", help="完成后启动服务 (serve afterwards)")
         ] = True,
         db: DbOption = None,
+        subjects: Annotated[
+            int,
+            typer.Option("--subjects", min=100, max=1_000_000, help="模拟主体数 (subjects)"),
+        ] = 20_000,
+        seed: Annotated[int, typer.Option("--seed", help="随机种子 (seed)")] = 1,
     ) -> None:
-        """演示：建立本地存储并启动服务 (demo: set up the local store and serve it)."""
+        """演示：生成长三角模拟数据，导入四省市并启动服务 (demo: generate, ingest, serve)."""
+        from credit_yrd.cli.demo_cmd import run_demo
+
         st = state(ctx)
-        _init(st, db)
+        url = _init(st, db)
+        run_demo(st, url, subjects=subjects, seed=seed)
+        h, p = st.settings.host, st.settings.port
+        out.print(
+            st.t(
+                f"完成。门户 http://{h}:{p}/ ，接口文档 http://{h}:{p}/docs ；"
+                "命令行：credit-yrd review list、credit-yrd report codes",
+                f"done. Portal http://{h}:{p}/ , API docs http://{h}:{p}/docs ; "
+                "CLI: credit-yrd review list, credit-yrd report codes",
+            )
+        )
         if serve_it:
             serve(ctx, None, None)

@@ -17,6 +17,8 @@ def compact_text(value: str) -> str:
     dashes and invisible format characters, then uppercase."""
     if not isinstance(value, str):
         raise TypeError(f"expected str, got {type(value).__name__}")
+    if value.isascii() and value.isalnum():
+        return value.upper()  # the common case: nothing to drop or widen
     out = []
     for ch in value:
         code = ord(ch)

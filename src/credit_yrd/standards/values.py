@@ -20,6 +20,11 @@ _MULTI_SPLIT = re.compile(r"[;；,，、|]")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 
 
+def split_multiple(text: str) -> list[str]:
+    """The items of a multi-valued field written as text (``罚款;警告``, ``罚款，警告`` …)."""
+    return [item for item in _MULTI_SPLIT.split(text) if item.strip()]
+
+
 def raw_value(record: Mapping[str, Any], field: FieldDef) -> Any:
     """The value under the field's code or, failing that, its name; blank text counts as absent."""
     value = record.get(field.code)

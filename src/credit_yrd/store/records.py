@@ -63,6 +63,7 @@ class RecordItem:
     batch_id: int | None = None
     received_at: dt.datetime | None = None
     valid_from: dt.date | None = None
+    link_method: str | None = None
 
     @property
     def key(self) -> RecordKey:
@@ -176,6 +177,7 @@ def append_versions_bulk(
 
     # Subjects: refuse relinking; fill in links for records that have none yet.
     links: dict[RecordKey, int] = {}
+    methods: dict[RecordKey, str | None] = {}
     for item, _, _ in prepared:
         if item.subject_id is None:
             continue
@@ -184,10 +186,12 @@ def append_versions_bulk(
         if linked is not None and linked != item.subject_id:
             raise RecordSubjectConflictError(*item.key, linked=linked, offered=item.subject_id)
         links[item.key] = item.subject_id
+        methods.setdefault(item.key, item.link_method)
 
     missing = [
         key for key in dict.fromkeys(item.key for item, _, _ in prepared) if key not in state
     ]
+    missing_set = set(missing)
     if missing:
         # Batched INSERT … RETURNING; rows are matched back by key, so their order is irrelevant.
         returned = conn.execute(
@@ -204,6 +208,8 @@ def append_versions_bulk(
                     "source_key": key[2],
                     "subject_id": links.get(key),
                     "created_at": now,
+                    "link_method": methods.get(key),
+                    "linked_at": now if key in links else None,
                 }
                 for key in missing
             ],
@@ -213,9 +219,9 @@ def append_versions_bulk(
             state[key] = _Latest(row.id, links.get(key), 0, None, None)
 
     relink = [
-        {"rid": state[key].record_id, "sid": subject_id}
+        {"rid": state[key].record_id, "sid": subject_id, "method": methods.get(key), "at": now}
         for key, subject_id in links.items()
-        if key not in missing and state[key].subject_id is None
+        if key not in missing_set and state[key].subject_id is None
     ]
 
     results: list[VersionResult] = []
@@ -252,7 +258,11 @@ def append_versions_bulk(
         conn.execute(
             update(records)
             .where(records.c.id == bindparam("rid"), records.c.subject_id.is_(None))
-            .values(subject_id=bindparam("sid")),
+            .values(
+                subject_id=bindparam("sid"),
+                link_method=bindparam("method"),
+                linked_at=bindparam("at"),
+            ),
             relink,
         )
     return results
@@ -292,6 +302,16 @@ def latest_versions(
         query = query.where(record_versions.c.status.in_(list(statuses)))
     query = query.order_by(records.c.kind, records.c.source, records.c.source_key)
     return list(conn.execute(query))
+
+
+def latest_contents(conn: Connection, record_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The content of the latest version of each record, by record id (chunked look-ups)."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in chunked(sorted(set(record_ids))):
+        query = _latest_select().where(records.c.id.in_(chunk))
+        for row in conn.execute(query):
+            found[int(row.record_id)] = dict(row.content)
+    return found
 
 
 # --- internals -------------------------------------------------------------------------------

@@ -46,6 +46,10 @@ SUBJECT_TYPES = (
 LEGACY_KINDS = ("org_code", "business_reg_no")
 VERSION_STATUSES = ("active", "withdrawn", "deleted", "corrected")
 BATCH_STATUSES = ("received", "processing", "accepted", "rejected")
+#: How a record was linked to its subject (``records.link_method``).
+LINK_METHODS = ("uscc", "org_code", "business_reg_no", "name", "person_id", "review")
+REVIEW_STATUSES = ("open", "linked", "rejected")
+API_KEY_ROLES = ("data_source", "department", "credit_office", "market_institution")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -72,6 +76,9 @@ batches = Table(
     Column("status", String(16), nullable=False, server_default="received"),
     Column("counts", JSONType, nullable=True),
     Column("completed_at", Timestamp, nullable=True),
+    Column(
+        "quarantine_path", String(1000), nullable=True, comment="隔离文件路径 (quarantine file)"
+    ),
     CheckConstraint(_in("status", BATCH_STATUSES), name="status"),
     Index(None, "source", "content_sha256"),
 )
@@ -129,7 +136,17 @@ records = Table(
     Column("source_key", String(200), nullable=False, comment="来源单位的记录编号"),
     Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=True),
     Column("created_at", Timestamp, nullable=False),
+    Column(
+        "link_method",
+        String(32),
+        nullable=True,
+        comment="主体关联方式 (how the subject was linked)",
+    ),
+    Column("linked_at", Timestamp, nullable=True),
     UniqueConstraint("source", "kind", "source_key"),
+    CheckConstraint(
+        f"link_method IS NULL OR {_in('link_method', LINK_METHODS)}", name="link_method"
+    ),
     Index(None, "subject_id"),
 )
 
@@ -152,6 +169,55 @@ record_versions = Table(
     CheckConstraint(_in("status", VERSION_STATUSES), name="status"),
     CheckConstraint("version >= 1", name="version"),
     Index(None, "batch_id"),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("record_id", BigID, ForeignKey("records.id"), nullable=False, unique=True),
+    Column("batch_id", BigID, ForeignKey("batches.id"), nullable=True),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column(
+        "reason",
+        String(32),
+        nullable=False,
+        comment="无法确定主体的原因 (why no subject was linked)",
+    ),
+    Column("party", JSONType, nullable=False, comment="记录中的主体名称与代码（证件号仅存哈希）"),
+    Column("candidates", JSONType, nullable=True, comment="候选主体编号 (candidate subject ids)"),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("note", String(2000), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
+    Index(None, "status", "source"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column(
+        "prefix",
+        String(16),
+        nullable=False,
+        unique=True,
+        comment="密钥前缀，用于查找 (lookup prefix)",
+    ),
+    Column(
+        "key_hash", String(64), nullable=False, comment="密钥的 SHA-256 (the key is never stored)"
+    ),
+    Column("role", String(32), nullable=False),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=True),
+    Column("province", String(2), nullable=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp, nullable=True),
+    CheckConstraint(_in("role", API_KEY_ROLES), name="role"),
 )
 
 #: The message the database gives when something tries to change a record version.

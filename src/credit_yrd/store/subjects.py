@@ -26,9 +26,18 @@ _USCC_FORM = re.compile(r"^[0-9A-Z]{18}$")
 _DIVISION_FORM = re.compile(r"^[0-9]{6}$")
 
 
+#: Spellings of one legal form, folded to the shorter one when names are matched.
+_LEGAL_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
+
+
 def normalise_name(name: str) -> str:
-    """The form names are matched in: NFKC (full-width → half-width), no spaces, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+    """The form names are matched in: NFKC (full-width → half-width, so （） and () agree), no
+    spaces, lower case, and 有限责任公司 read as 有限公司 (one legal form, two spellings)."""
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+    for long, short in _LEGAL_FORMS:
+        if key.endswith(long):
+            key = key[: -len(long)] + short
+    return key
 
 
 def compact_code(code: str) -> str:

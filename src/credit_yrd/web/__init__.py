@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages for the public and the credit offices."""
