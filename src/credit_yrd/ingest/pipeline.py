@@ -117,7 +117,16 @@ def file_sha256(path: Path) -> str:
 
 
 def ensure_source(conn: Connection, mapping: SourceMapping) -> None:
-    """Register the mapping's source in the store (a new mapping file is a new source)."""
+    """Register the mapping's source in the store (a new mapping file is a new source); the
+    mapping file's names are the source's names."""
+    conn.execute(
+        update(sources)
+        .where(
+            sources.c.code == mapping.code,
+            (sources.c.name_zh != mapping.name_zh) | (sources.c.name_en != mapping.name_en),
+        )
+        .values(name_zh=mapping.name_zh, name_en=mapping.name_en)
+    )
     conn.execute(
         insert_ignoring(conn, sources, ["code"]),
         [
