@@ -348,7 +348,7 @@ class RecordMaker:
             v: Values = {
                 "GD_QYMC": w.names[i],
                 "GD_SHXYM": w.usccs[i],
-                "GD_RJCZE": capital * bp // 10_000,
+                "GD_RJCZE": max(100, capital * bp // 1_000_000 * 100),
                 "GD_CZBL": f"{bp // 100}.{bp % 100:02d}",
                 "GD_RJRQ": established if rng.random() < 0.8 else self.date(established, None),
             }

@@ -23,8 +23,16 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _NAME_BRACKETS = str.maketrans({"(": "（", ")": "）", "[": "【", "]": "】"})
 
 
+#: Anything normalise_text would change inside a text (the common text has none of it).
+_NEEDS_WORK = re.compile("[\uff01-\uff5e\u3000\u200b-\u200f\u2060\ufeff\t\n\r\f\v]|  ")
+#: Anything normalise_name would change beyond normalise_text.
+_NAME_WORK = re.compile(r"[()\[\]\s]")
+
+
 def normalise_text(value: str) -> str:
     """Half-width letters and digits, no zero-width characters, single spaces, trimmed."""
+    if not _NEEDS_WORK.search(value):
+        return value.strip()
     text = _ZERO_WIDTH.sub("", value.translate(_WIDE_TO_ASCII))
     return _SPACES.sub(" ", text).strip()
 
@@ -32,8 +40,10 @@ def normalise_text(value: str) -> str:
 def normalise_name(value: str) -> str:
     """A subject or authority name in the standard's form: like :func:`normalise_text`, with
     brackets full-width（）and no spaces next to Chinese characters (上海 华信 → 上海华信)."""
-    text = normalise_text(value).translate(_NAME_BRACKETS)
-    return _SPACE_NEAR_CJK.sub("", text)
+    text = normalise_text(value)
+    if not _NAME_WORK.search(text):
+        return text
+    return _SPACE_NEAR_CJK.sub("", text.translate(_NAME_BRACKETS))
 
 
 def normalise_code(value: str) -> str:

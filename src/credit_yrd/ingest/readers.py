@@ -100,15 +100,20 @@ def looks_like_formula(text: str) -> bool:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
 
 
-def cell_problems(column: str, text: str) -> list[RowProblem]:
+def cell_problems(column: str, text: str, *, decoded: bool = True) -> list[RowProblem]:
+    """Problems of one cell. ``decoded``: the text came from bytes decoded line by line, which
+    already refused NUL characters and cannot hold lone surrogates (JSON escapes can)."""
+    if len(text) <= MAX_CELL_CHARS and (not text or text[0] not in _FORMULA_FIRST) and decoded:
+        return []  # the common case
     problems: list[RowProblem] = []
-    if "\x00" in text:
+    if not decoded and "\x00" in text:
         problems.append(
             RowProblem(column, "binary", "单元格含有空字符", "the cell contains a NUL character")
         )
-    if _SURROGATE.search(text):
+    if not decoded and _SURROGATE.search(text):
         problems.append(
             RowProblem(
                 column,
@@ -345,7 +350,10 @@ def _unterminated(pending: list[_Line]) -> RawRow:
 
 def _csv_row(number: int, text: str, header: list[str]) -> RawRow:
     try:
-        cells = next(csv.reader(io.StringIO(text)), [])
+        if '"' in text:
+            cells = next(csv.reader(io.StringIO(text)), [])
+        else:  # no quoting: the csv module would split exactly at the commas
+            cells = text.rstrip("\r\n").split(",")
     except csv.Error as exc:
         return RawRow(
             number,
@@ -442,7 +450,7 @@ def _json_row(number: int, text: str) -> RawRow:
             )
             continue
         cell = value if isinstance(value, str) else json.dumps(value)
-        problems.extend(cell_problems(column, cell))
+        problems.extend(cell_problems(column, cell, decoded=False))
         values[column] = cell
     return RawRow(number, values, text, problems)
 
@@ -571,6 +579,6 @@ def _sheet_rows(
                         )
                     )
                 continue
-            problems.extend(cell_problems(column, text))
+            problems.extend(cell_problems(column, text, decoded=False))
             values[column] = text
         yield RawRow(number, values, texts, problems)

@@ -369,12 +369,12 @@ class RowChecker:
 
         if definition.multiple:
 
-            def multiple(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> Any:
+            def multiple(text: str) -> Any:
                 items = [one(item) for item in split_multiple(text)]
                 return list(dict.fromkeys(items)) or None
 
-            return multiple
-        return lambda text, _mapped, _row: one(text)
+            return _memoised(multiple)
+        return _memoised(one)
 
     def _identifier_check(self, definition: FieldDef) -> FieldCheck:
         kind = definition.identifier_kind
@@ -385,24 +385,15 @@ class RowChecker:
         }
         if kind in validators:
             validate = validators[kind]
+
+            def public_code(text: str) -> str:
+                try:
+                    return validate(text)
+                except InvalidIdentifier as exc:
+                    raise _FieldProblem(exc.part, exc.message_zh, exc.message_en) from None
+
             # Authorities' and frequent parties' codes repeat on many rows: check each text once.
-            seen: dict[str, str | _FieldProblem] = {}
-
-            def public_code(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> str:
-                result = seen.get(text)
-                if result is None:
-                    try:
-                        result = validate(text)
-                    except InvalidIdentifier as exc:
-                        result = _FieldProblem(exc.part, exc.message_zh, exc.message_en)
-                    if len(seen) >= _CACHE_LIMIT:
-                        seen.clear()
-                    seen[text] = result
-                if isinstance(result, _FieldProblem):
-                    raise result
-                return result
-
-            return public_code
+            return _memoised(public_code)
         if kind == "person_document_no":
             type_code = definition.code.replace("ZJHM", "ZJLX")
             type_field = self.kind.field(type_code) if self.kind.has_field(type_code) else None
@@ -463,6 +454,37 @@ def _person_name_field(kind: RecordKind, definition: FieldDef) -> str | None:
             if f.name == name:
                 return f.code
     return None
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    rule: str
+    message_zh: str
+    message_en: str
+
+
+def _memoised(check: Callable[[str], Any]) -> FieldCheck:
+    """A field check that depends on the text alone, remembering each text's result (or problem);
+    code values, dates and authorities' codes repeat on many rows. Emptied when full."""
+    seen: dict[str, Any] = {}
+
+    def memo(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> Any:
+        try:
+            result = seen[text]
+        except KeyError:
+            try:
+                result = check(text)
+            except _FieldProblem as problem:
+                # kept as data: re-raising one exception object would grow its traceback
+                result = _Refusal(problem.rule, problem.message_zh, problem.message_en)
+            if len(seen) >= _CACHE_LIMIT:
+                seen.clear()
+            seen[text] = result
+        if isinstance(result, _Refusal):
+            raise _FieldProblem(result.rule, result.message_zh, result.message_en)
+        return result
+
+    return memo
 
 
 def _always_true(_content: Mapping[str, Any]) -> bool:
@@ -551,7 +573,7 @@ def _text_check(max_length: int | None, is_name: bool, *, compact: bool = False)
 
 
 def _date_check(definition: FieldDef) -> FieldCheck:
-    def check(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> str:
+    def check(text: str) -> str:
         value = parse_date(normalise_text(text))
         if value is None:
             raise _FieldProblem(
@@ -567,7 +589,7 @@ def _date_check(definition: FieldDef) -> FieldCheck:
             )
         return value.isoformat()
 
-    return check
+    return _memoised(check)
 
 
 def _decimal_check(factor: Decimal | None) -> FieldCheck:

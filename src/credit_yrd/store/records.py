@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Select
 
-from credit_yrd.clock import SYSTEM_CLOCK, Clock
+from credit_yrd.clock import CHINA_TZ, SYSTEM_CLOCK, Clock
 from credit_yrd.store._sql import chunked
 from credit_yrd.store.errors import RecordSubjectConflictError, StoreError
 from credit_yrd.store.schema import VERSION_STATUSES, record_versions, records
@@ -157,7 +157,7 @@ def append_versions_bulk(
     keys, then ``executemany`` inserts of new records (with ``RETURNING``) and of versions.
     """
     now = clock.now()
-    prepared: list[tuple[RecordItem, str, Any]] = []
+    prepared: list[tuple[RecordItem, str, str]] = []
     for number, raw in enumerate(items, start=1):
         item = raw if isinstance(raw, RecordItem) else _item_from_mapping(raw, number)
         if item.status not in VERSION_STATUSES:
@@ -166,9 +166,9 @@ def append_versions_bulk(
                 f"item {number}: invalid status {item.status!r} "
                 f"(one of {', '.join(VERSION_STATUSES)})",
             )
-        text = canonical_json(item.content)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        prepared.append((item, digest, json.loads(text)))
+        serialised = canonical_json(item.content)
+        digest = hashlib.sha256(serialised.encode("utf-8")).hexdigest()
+        prepared.append((item, digest, serialised))
     if not prepared:
         return []
 
@@ -253,7 +253,7 @@ def append_versions_bulk(
         )
 
     if version_rows:
-        conn.execute(record_versions.insert(), version_rows)
+        _insert_versions(conn, version_rows)
     if relink:
         conn.execute(
             update(records)
@@ -315,6 +315,52 @@ def latest_contents(conn: Connection, record_ids: Iterable[int]) -> dict[int, di
 
 
 # --- internals -------------------------------------------------------------------------------
+
+_VERSION_COLUMNS = (
+    "record_id",
+    "version",
+    "content",
+    "content_hash",
+    "status",
+    "source",
+    "department",
+    "batch_id",
+    "received_at",
+    "valid_from",
+    "created_at",
+)
+
+
+def _insert_versions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``executemany`` of version rows whose content is already canonical JSON text.
+
+    The bulk path of ingestion: the content is serialised once (for its hash) and passed as text,
+    and instants and dates are bound in each backend's own form, so no per-row type processing
+    runs. The values are exactly what ``record_versions.insert()`` would store.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    content = "CAST(:content AS JSONB)" if postgres else ":content"
+    columns = ", ".join(_VERSION_COLUMNS)
+    values = ", ".join(content if c == "content" else f":{c}" for c in _VERSION_COLUMNS)
+    statement = text(f"INSERT INTO record_versions ({columns}) VALUES ({values})")
+    if not postgres:
+        rows = [
+            {
+                **row,
+                "received_at": _sqlite_instant(row["received_at"]),
+                "created_at": _sqlite_instant(row["created_at"]),
+                "valid_from": row["valid_from"].isoformat() if row["valid_from"] else None,
+            }
+            for row in rows
+        ]
+    conn.execute(statement, rows)
+
+
+def _sqlite_instant(value: dt.datetime) -> str:
+    """An instant as :class:`~credit_yrd.store.types.Timestamp` stores it on SQLite (UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA_TZ)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass(frozen=True)
