@@ -12,23 +12,17 @@ the route's own, with :func:`credit_yrd.api.deps.current_principal`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
+from credit_yrd.auth.roles import Role
+
+__all__ = ["Role", "allow", "api_routes", "check_routes_declared", "route_roles"]
+
 ROLES_ATTR = "__credit_yrd_roles__"
-
-
-class Role(StrEnum):
-    PUBLIC = "public"
-    SUBJECT = "subject"
-    DEPARTMENT = "department"
-    CREDIT_OFFICE = "credit_office"
-    DATA_SOURCE = "data_source"
-    MARKET_INSTITUTION = "market_institution"
 
 
 def allow(*roles: Role) -> Any:
@@ -53,7 +47,7 @@ def _open_guard() -> Callable[[], None]:
 
 
 def _key_guard(allowed: frozenset[Role]) -> Callable[..., None]:
-    # Imported here: the authentication package names its roles with Role, defined above.
+    # Imported here: deps imports the authentication package, which must not import this module.
     from credit_yrd.api.deps import optional_principal, unauthenticated
 
     names = "、".join(sorted(role.value for role in allowed))

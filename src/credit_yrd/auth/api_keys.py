@@ -6,7 +6,7 @@ keeps the prefix and the SHA-256 of the *whole* key, never the key itself; the p
 once, by :func:`create_key`, and cannot be shown again. A 256-bit random secret needs no slow
 password hash: nobody can search its space, so one SHA-256 is enough, and lookups stay cheap.
 
-Roles are those of :class:`credit_yrd.api.access.Role` that a key can hold (``public`` and
+Roles are those of :class:`credit_yrd.auth.roles.Role` that a key can hold (``public`` and
 ``subject`` are not key roles). A ``data_source`` key belongs to one source of the ``sources``
 table and takes that source's province; it may push and read that source's batches only.
 """
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from credit_yrd.api.access import Role
+from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids.divisions import is_province_code

@@ -10,6 +10,7 @@ codes, is written to ``truth/defects.jsonl`` with the row a user sees.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import json
@@ -342,6 +343,7 @@ class _Run:
             code: SourceSummary(code, m.format, m.encoding) for code, m in mappings.items()
         }
         self.workbooks: dict[str, XlsxBook] = {}
+        self._open: dict[str, _FileOut] = {}
         self.province_source = {
             m.province: code for code, m in mappings.items() if m.province is not None
         }
@@ -370,6 +372,7 @@ class _Run:
         )
         defect_rng = random.Random(f"{options.seed}:defects:{kind_code}")
         files: dict[str, _FileOut] = {}
+        self._open = files
         encoders: dict[str, Encoder] = {}
         for source, m in self.mappings.items():
             encoder = Encoder(m, kind, self.standard)
@@ -394,6 +397,7 @@ class _Run:
                     by_province[rec.province].emit(rec)
         for f in files.values():
             f.close()
+        self._open = {}
         if kind_code == "penalty" and self.defects:
             for source, f in files.items():
                 self._write_resend(source, kind, encoders[source], f)
@@ -454,6 +458,14 @@ class _Run:
         self.truth.close()
         for book in self.workbooks.values():
             book.close()
+
+    def abandon(self) -> None:
+        """Close whatever is open after a failure (the output is incomplete anyway)."""
+        closers = [f.sink.close for f in self._open.values()]
+        closers += [self.truth.close, *(b.close for b in self.workbooks.values())]
+        for close in closers:
+            with contextlib.suppress(Exception):
+                close()
 
 
 def _write_subjects(path: Path, world: World) -> None:
@@ -572,9 +584,13 @@ def generate(
         if k in standard.record_kinds
         and all(any(item.kind == k for item in m.kinds) for m in mappings.values())
     ]
-    for kind in kinds:
-        run.kind_pass(kind, step)
-    run.finish()
+    try:
+        for kind in kinds:
+            run.kind_pass(kind, step)
+        run.finish()
+    except BaseException:
+        run.abandon()
+        raise
     if progress is not None:
         progress("truth", 0, 1)
     truth = out / TRUTH

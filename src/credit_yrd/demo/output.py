@@ -196,6 +196,8 @@ class XlsxBook:
             self._open = None
 
     def close(self) -> None:
+        if self._zip.fp is None:
+            return  # closed already
         if self._open is not None:
             self._open.close()
         sheets = "".join(

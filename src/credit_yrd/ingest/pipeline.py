@@ -200,7 +200,7 @@ def ingest_file(ctx: IngestContext, path: Path, display_name: str | None = None)
             receipt.batch_id = batch_id
             quarantine = Quarantine(
                 ctx.quarantine_dir,
-                f"batch-{batch_id:06d}-{ctx.mapping.code}-{safe_file_part(name)}.jsonl",
+                f"batch-{batch_id:06d}-{ctx.mapping.code}-{safe_file_part(name)}.rejected.jsonl",
             )
             for part in parts:
                 _ingest_part(ctx, conn, part, batch_id, receipt, quarantine)
