@@ -290,20 +290,10 @@ def _ingest_part(
                 checked = checker.check(raw.values)
                 problems = checked.problems
             if problems:
-                receipt.rejected += 1
-                for problem in problems:
-                    receipt.rules[problem.rule] += 1
+                _reject(receipt, quarantine, part, raw, problems)
                 wrong = checker.wrong_party_uscc(raw.values, problems)
                 if wrong is not None:
                     receipt.wrong_codes[city_of_code(wrong)] += 1
-                quarantine.add(
-                    file=part.file,
-                    sheet=part.sheet,
-                    row=raw.row,
-                    kind=kind,
-                    raw=raw.raw,
-                    problems=problems,
-                )
                 continue
             assert checked is not None
             good.append((raw, checked))
@@ -312,6 +302,23 @@ def _ingest_part(
         done += len(chunk)
         if ctx.progress is not None:
             ctx.progress(part.file, done)
+
+
+def _reject(
+    receipt: Receipt, quarantine: Quarantine, part: Part, raw: RawRow, problems: list[RowProblem]
+) -> None:
+    """Count a rejected row and keep it, exactly as it came, with its reasons."""
+    receipt.rejected += 1
+    for problem in problems:
+        receipt.rules[problem.rule] += 1
+    quarantine.add(
+        file=part.file,
+        sheet=part.sheet,
+        row=raw.row,
+        kind=part.kind,
+        raw=raw.raw,
+        problems=problems,
+    )
 
 
 def _party(checked: CheckedRow) -> PartyRef:
@@ -385,16 +392,7 @@ def _append(
                         f"this record (same record key) is linked to another subject: "
                         f"{conflict.message_en}",
                     )
-                    receipt.rejected += 1
-                    receipt.rules[problem.rule] += 1
-                    quarantine.add(
-                        file=part.file,
-                        sheet=part.sheet,
-                        row=raw.row,
-                        kind=kind,
-                        raw=raw.raw,
-                        problems=[problem],
-                    )
+                    _reject(receipt, quarantine, part, raw, [problem])
             good = [good[i] for i in keep]
             links = [links[i] for i in keep]
             items = [items[i] for i in keep]
