@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.privacy import PersonalDataVault
-from credit_yrd.store._sql import chunked, insert_ignoring
+from credit_yrd.store._sql import chunked, insert_ignoring, one_of
 from credit_yrd.store.schema import legacy_codes, subjects
 from credit_yrd.store.subjects import normalise_name
 
@@ -162,7 +162,7 @@ class Resolver:
         for chunk in chunked(sorted(codes)):
             for code, uscc in self.conn.execute(
                 select(legacy_codes.c.legacy_code, legacy_codes.c.uscc).where(
-                    legacy_codes.c.legacy_code.in_(chunk)
+                    one_of(self.conn, legacy_codes.c.legacy_code, chunk)
                 )
             ):
                 found[code] = uscc
@@ -194,7 +194,9 @@ class Resolver:
         found: dict[str, int] = {}
         for chunk in chunked(sorted(codes)):
             for uscc, subject_id in self.conn.execute(
-                select(subjects.c.uscc, subjects.c.id).where(subjects.c.uscc.in_(chunk))
+                select(subjects.c.uscc, subjects.c.id).where(
+                    one_of(self.conn, subjects.c.uscc, chunk)
+                )
             ):
                 found[uscc] = int(subject_id)
         return found
@@ -234,7 +236,7 @@ class Resolver:
         for chunk in chunked(sorted(hashes)):
             for person_hash, subject_id in self.conn.execute(
                 select(subjects.c.person_hash, subjects.c.id).where(
-                    subjects.c.person_hash.in_(chunk)
+                    one_of(self.conn, subjects.c.person_hash, chunk)
                 )
             ):
                 found[person_hash] = int(subject_id)
@@ -260,7 +262,7 @@ class Resolver:
             for key, subject_id in self.conn.execute(
                 select(subjects.c.name_normalised, subjects.c.id)
                 .where(
-                    subjects.c.name_normalised.in_(chunk),
+                    one_of(self.conn, subjects.c.name_normalised, chunk),
                     subjects.c.province == self.province,
                     subjects.c.subject_type != "natural_person",
                 )

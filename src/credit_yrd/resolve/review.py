@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.errors import CreditYrdError
-from credit_yrd.store._sql import chunked, insert_ignoring
+from credit_yrd.store._sql import chunked, insert_ignoring, one_of
 from credit_yrd.store.schema import legacy_codes, records, review_items, subjects
 from credit_yrd.store.subjects import find_subject
 
@@ -52,7 +52,9 @@ def open_items(
         unlinked.update(
             int(r)
             for r in conn.execute(
-                select(records.c.id).where(records.c.id.in_(chunk), records.c.subject_id.is_(None))
+                select(records.c.id).where(
+                    one_of(conn, records.c.id, chunk), records.c.subject_id.is_(None)
+                )
             ).scalars()
         )
     now = clock.now()
@@ -101,7 +103,7 @@ def relink_by_legacy_map(conn: Connection, *, clock: Clock = SYSTEM_CLOCK) -> in
             (code, uscc)
             for code, uscc in conn.execute(
                 select(legacy_codes.c.legacy_code, legacy_codes.c.uscc).where(
-                    legacy_codes.c.legacy_code.in_(chunk)
+                    one_of(conn, legacy_codes.c.legacy_code, chunk)
                 )
             )
         )
@@ -110,7 +112,7 @@ def relink_by_legacy_map(conn: Connection, *, clock: Clock = SYSTEM_CLOCK) -> in
         usccs.update(
             (code, int(subject_id))
             for code, subject_id in conn.execute(
-                select(subjects.c.uscc, subjects.c.id).where(subjects.c.uscc.in_(chunk))
+                select(subjects.c.uscc, subjects.c.id).where(one_of(conn, subjects.c.uscc, chunk))
             )
         )
     now = clock.now()
@@ -157,7 +159,7 @@ def close_linked_items(
                 .join(records, records.c.id == review_items.c.record_id)
                 .where(
                     review_items.c.status == "open",
-                    review_items.c.record_id.in_(chunk),
+                    one_of(conn, review_items.c.record_id, chunk),
                     records.c.subject_id.is_not(None),
                 )
             )
