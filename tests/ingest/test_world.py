@@ -218,3 +218,24 @@ def test_no_resident_id_number_is_stored_or_shown_in_clear(world: Path, ingested
     assert page.status_code == 200
     assert "上海市公共信用信息服务平台" in page.text  # the figures of each source are shown
     assert not resident_ids_in(page.text)
+
+
+def test_report_codes_prints_the_same_figures_in_json_and_as_a_table(
+    ingested: Any, cli_env: Settings
+) -> None:
+    from typer.testing import CliRunner
+
+    from credit_yrd.cli.main import app
+
+    _, engine, _ = ingested
+    with engine.connect() as conn:
+        expected = code_quality(conn).to_dict()
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["report", "codes", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == json.loads(json.dumps(expected))
+    table = runner.invoke(app, ["--lang", "en", "report", "codes"])
+    assert table.exit_code == 0, table.output
+    assert "Shanghai" in table.stdout and "total" in table.stdout
+    rate = expected["total"]["conversion_rate"]
+    assert f"{rate * 100:.2f}%" in table.stdout
