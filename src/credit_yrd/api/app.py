@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from credit_yrd import __version__
 from credit_yrd.api import limits, problems
 from credit_yrd.api.access import Role, allow, check_routes_declared
-from credit_yrd.api.deps import dispose_engine
+from credit_yrd.api.deps import dispose_engine, engine_of
 from credit_yrd.api.limits import MAX_BODY_BYTES, BodyLimit
 from credit_yrd.api.routes import batches, ids, standard
 from credit_yrd.settings import Settings, get_settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The store engine is made on first use (credit_yrd.api.deps.engine_of).
     app.state.engine = None
+    app.state.store_engine = lambda: engine_of(app)  # for the portal pages
     app.state.max_batch_bytes = limits.MAX_BATCH_BYTES
     problems.install(app)
 

@@ -30,9 +30,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _engine(request: Request) -> Any:
-    from credit_yrd.api.deps import engine_of
-
-    return engine_of(request.app)
+    # The app that mounts these pages says how to reach the store (app.state.store_engine).
+    return request.app.state.store_engine()
 
 
 @router.get("/", response_class=HTMLResponse)
