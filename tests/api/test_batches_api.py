@@ -433,3 +433,30 @@ def test_the_routes_are_documented(api: TestClient) -> None:
     assert schemes["ApiKeyHeader"]["name"] == "X-API-Key"
     receipt = spec["components"]["schemas"]["BatchReceipt"]["properties"]
     assert "拒收" in receipt["rejected"]["description"]
+
+
+def test_the_quarantine_route_serves_nothing_outside_the_quarantine_folder(
+    api: TestClient, make_key: MakeKey, store_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from credit_yrd.store.engine import make_engine
+    from credit_yrd.store.schema import batches
+
+    key = make_key("credit_office")
+    receipt = push(api, key, sample_file(bad=1)).json()
+    url = f"/api/v1/batches/{receipt['batch_id']}/quarantine"
+    assert api.get(url, headers=bearer(key)).status_code == 200
+    engine = make_engine(store_url)
+    try:
+        with engine.begin() as conn:  # a tampered or stale row pointing elsewhere
+            conn.execute(
+                update(batches)
+                .where(batches.c.id == receipt["batch_id"])
+                .values(quarantine_path="/etc/passwd")
+            )
+    finally:
+        engine.dispose()
+    response = api.get(url, headers=bearer(key))
+    assert response.status_code == 404
+    assert "root:" not in response.text

@@ -508,10 +508,14 @@ def get_batch(request: Request, batch_id: BatchId, principal: Caller, engine: St
         404: _problem_doc("没有该批次或该批次没有拒收行 (no such batch, or nothing rejected)"),
     },
 )
-def get_quarantine(batch_id: BatchId, principal: Caller, engine: Store) -> FileResponse:
+def get_quarantine(
+    request: Request, batch_id: BatchId, principal: Caller, engine: Store
+) -> FileResponse:
     row = _batch_row(engine, batch_id, principal)
-    path = FilePath(row.quarantine_path) if row.quarantine_path else None
-    if path is None or not path.is_file():
+    path = FilePath(row.quarantine_path).resolve() if row.quarantine_path else None
+    folder = settings_of(request.app).quarantine_dir().resolve()
+    # Serve only files inside the quarantine folder, whatever the batches table says.
+    if path is None or not path.is_relative_to(folder) or not path.is_file():
         raise HTTPException(
             status_code=404,
             detail=f"批次 {batch_id} 没有隔离文件 (batch {batch_id} has no quarantine file)",
