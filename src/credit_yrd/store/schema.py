@@ -220,6 +220,32 @@ api_keys = Table(
     CheckConstraint(_in("role", API_KEY_ROLES), name="role"),
 )
 
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("at", Timestamp, nullable=False),
+    Column("actor", String(200), nullable=False, comment="读取者（API 密钥、账户）(who read)"),
+    Column("role", String(32), nullable=False),
+    Column("province", String(2), nullable=True, comment="读取者所属省份 (the reader's province)"),
+    Column("purpose", String(500), nullable=False, comment="读取目的 (the stated purpose)"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=True),
+    Column("record_ids", JSONType, nullable=True, comment="读取的记录 (records read)"),
+    Column(
+        "action", String(200), nullable=False, comment="操作或接口 (what was read, e.g. the route)"
+    ),
+    Index(None, "subject_id", "at"),
+    Index(None, "at"),
+)
+
+subject_terms = Table(
+    "subject_terms",
+    metadata,
+    Column("term", String(8), primary_key=True, comment="名称的二元字组 (a bigram of the name)"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), primary_key=True),
+    Index(None, "subject_id"),
+)
+
 #: The message the database gives when something tries to change a record version.
 APPEND_ONLY_MESSAGE = (
     "record_versions 只能追加，不能修改或删除 (record_versions is append-only: no UPDATE or DELETE)"
@@ -247,3 +273,29 @@ APPEND_ONLY_TRIGGERS: dict[str, list[str]] = {
 for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
     for _statement in _statements:
         event.listen(record_versions, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+#: The access log is append-only too: who read what cannot be edited away.
+ACCESS_LOG_MESSAGE = (
+    "access_log 只能追加，不能修改或删除 (access_log is append-only: no UPDATE or DELETE)"
+)
+ACCESS_LOG_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
+        f"BEGIN SELECT RAISE(ABORT, '{ACCESS_LOG_MESSAGE}'); END",
+        "CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log "
+        f"BEGIN SELECT RAISE(ABORT, '{ACCESS_LOG_MESSAGE}'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{ACCESS_LOG_MESSAGE}' USING ERRCODE = 'restrict_violation'; "
+        "END $$",
+        "CREATE TRIGGER access_log_no_update BEFORE UPDATE OR DELETE ON access_log "
+        "FOR EACH ROW EXECUTE FUNCTION access_log_append_only()",
+        "CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()",
+    ],
+}
+
+for _dialect, _statements in ACCESS_LOG_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(access_log, "after_create", DDL(_statement).execute_if(dialect=_dialect))
