@@ -104,10 +104,32 @@ def test_ingest_a_refused_file_is_one_error_line_and_exit_2(cli_env, inputs, eng
     result = run("ingest", str(path), "--source", "shanghai", "--json")
 
     assert result.exit_code == 2
-    assert "行政处罚.csv" in result.stderr
     assert "Traceback" not in result.output
-    assert result.stdout.strip() == ""
+    refusal = json.loads(result.stdout)  # in --json mode the refusal is a JSON object too
+    assert refusal["status"] == "refused" and refusal["file"] == "行政处罚.csv"
+    assert "行政处罚.csv" in refusal["error"]
     assert counts(engine) == before
+
+    human = run("ingest", str(path), "--source", "shanghai")
+    assert human.exit_code == 2
+    assert "行政处罚.csv" in human.stderr
+    assert len(human.stderr.strip().splitlines()) == 1
+
+
+def test_a_refused_file_does_not_stop_the_rest_of_the_folder(cli_env, inputs, engine) -> None:
+    write_csv(
+        inputs / "2024_行政处罚.csv",
+        source_table(mapping_of("shanghai"), "penalty", [penalty_row(legal_person(1), 1)]),
+    )
+    (inputs / "2023_行政处罚.csv").write_bytes(b"")  # empty: refused whole, read first
+    result = run("ingest", str(inputs), "--source", "shanghai", "--json")
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["file"], line["status"]) for line in lines] == [
+        ("2023_行政处罚.csv", "refused"),
+        ("2024_行政处罚.csv", "accepted"),
+    ]
+    assert lines[1]["new"] == 1
 
 
 def test_ingest_an_unknown_source_is_exit_2(cli_env, inputs) -> None:

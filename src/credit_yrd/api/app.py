@@ -15,7 +15,7 @@ from credit_yrd.api import limits, problems
 from credit_yrd.api.access import Role, allow, check_routes_declared
 from credit_yrd.api.deps import dispose_engine, engine_of
 from credit_yrd.api.limits import MAX_BODY_BYTES, BodyLimit
-from credit_yrd.api.routes import batches, ids, standard
+from credit_yrd.api.routes import audit, batches, ids, records, search, standard, subjects
 from credit_yrd.settings import Settings, get_settings
 from credit_yrd.web import routes as web_routes
 
@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(ids.router)
     v1.include_router(standard.router)
     v1.include_router(batches.router)
+    v1.include_router(subjects.router)
+    v1.include_router(records.router)
+    v1.include_router(audit.router)
+    v1.include_router(search.router)
     app.include_router(v1)
     app.include_router(web_routes.router)
     check_routes_declared(app, exempt=lambda path: not path.startswith("/api"))

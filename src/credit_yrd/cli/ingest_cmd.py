@@ -60,12 +60,21 @@ def print_receipt(st: CliState, receipt: Receipt) -> None:
 
 
 def run_ingest(
-    st: CliState, engine: Any, paths: list[Path], source: str, *, as_json: bool
-) -> list[Receipt]:
-    """Ingest files and folders of one source, with progress bars in human mode."""
-    from credit_yrd.ingest import context_for, expand_inputs, ingest_file
+    st: CliState,
+    engine: Any,
+    paths: list[Path],
+    source: str,
+    *,
+    as_json: bool,
+    reprocess: bool = False,
+) -> tuple[list[Receipt], int]:
+    """Ingest files and folders of one source, with progress bars in human mode; returns the
+    receipts and how many files were refused whole (each refusal is printed, and the other files
+    are still ingested)."""
+    from credit_yrd.ingest import context_for, expand_inputs
 
     ctx = context_for(engine, source, settings=st.settings)
+    ctx.reprocess = reprocess
     files, skipped = expand_inputs(paths, ctx.mapping)
     for path in skipped:
         err.print(
@@ -76,12 +85,16 @@ def run_ingest(
             )
         )
     receipts: list[Receipt] = []
+    refused = 0
     if as_json:
         for path in files:
-            receipt = ingest_file(ctx, path)
+            receipt = _one_file(st, ctx, path, as_json=True)
+            if receipt is None:
+                refused += 1
+                continue
             receipts.append(receipt)
             json_line(receipt.to_dict())
-        return receipts
+        return receipts, refused
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -98,11 +111,39 @@ def run_ingest(
                 bars.update(task, completed=done)
 
             ctx.progress = advance
-            receipt = ingest_file(ctx, path)
+            receipt = _one_file(st, ctx, path, as_json=False)
+            if receipt is None:
+                refused += 1
+                bars.remove_task(task)
+                continue
             bars.update(task, total=receipt.read, completed=receipt.read)
             receipts.append(receipt)
             print_receipt(st, receipt)
-    return receipts
+    return receipts, refused
+
+
+def _one_file(st: CliState, ctx: Any, path: Path, *, as_json: bool) -> Receipt | None:
+    """One file's receipt; a file refused whole is reported (one line, or one JSON object with
+    ``status: refused``) and gives ``None``, so the other files of a folder still go in."""
+    from credit_yrd.ingest import InputFileError, ingest_file
+
+    try:
+        return ingest_file(ctx, path)
+    except InputFileError as exc:
+        if as_json:
+            json_line(
+                {
+                    "source": ctx.mapping.code,
+                    "file": path.name,
+                    "status": "refused",
+                    "error": str(exc),
+                    "error_zh": exc.message_zh,
+                    "error_en": exc.message_en,
+                }
+            )
+        else:
+            err.print(f"[bold red]{st.t('拒收整个文件', 'file refused')}:[/] {escape(str(exc))}")
+        return None
 
 
 def register(app: typer.Typer) -> None:
@@ -118,14 +159,23 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--json", help="每个批次输出一行 JSON 回执 (one JSON receipt per batch)"),
         ] = False,
+        reprocess: Annotated[
+            bool,
+            typer.Option(
+                "--reprocess",
+                help="已接收过的相同文件也重新读取（如修正映射后）(read again files already accepted)",
+            ),
+        ] = False,
     ) -> None:
         """导入来源数据，每个文件一个批次并给出回执 (ingest files, one batch and receipt per file)."""
         st = state(ctx)
         engine = _engine(st)
         try:
-            run_ingest(st, engine, paths, source, as_json=as_json)
+            _, refused = run_ingest(st, engine, paths, source, as_json=as_json, reprocess=reprocess)
         finally:
             engine.dispose()
+        if refused:
+            raise typer.Exit(2)
 
     app.add_typer(review_app, name="review")
 

@@ -19,6 +19,7 @@ from credit_yrd.cli import (
     ingest_cmd,
     key_cmd,
     report_cmd,
+    search_cmd,
     standard_cmd,
     store_cmd,
 )
@@ -73,6 +74,7 @@ app.add_typer(id_cmd.app, name="id")
 app.add_typer(standard_cmd.app, name="standard")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(key_cmd.app, name="key")
+app.add_typer(search_cmd.app, name="search")
 store_cmd.register(app)
 generate_cmd.register(app)
 ingest_cmd.register(app)

@@ -103,6 +103,10 @@ class SourceMapping(_Model):
                 return item
         raise KeyError(kind)
 
+    def ignored(self, kind: str) -> frozenset[str]:
+        """Columns of this kind that the source sends and the platform does not take."""
+        return frozenset(self.kind_mapping(kind).ignore)
+
     def column_map(self, kind: str) -> dict[str, str]:
         """Source column name → field code for a kind (defaults plus renames)."""
         return self._columns[kind]

@@ -37,6 +37,7 @@ from credit_yrd.resolve.review import (
     open_items,
     relink_by_legacy_map,
 )
+from credit_yrd.search.index import index_new_subjects, last_subject_id
 from credit_yrd.standards.models import Standard
 from credit_yrd.store._sql import insert_ignoring
 from credit_yrd.store.engine import transaction
@@ -61,6 +62,8 @@ class IngestContext:
     quarantine_dir: Path
     clock: Clock = SYSTEM_CLOCK
     progress: Progress | None = None
+    #: read a file again even when the same bytes were accepted before
+    reprocess: bool = False
     _checkers: dict[str, RowChecker] = field(default_factory=dict)
 
     def checker(self, kind: str) -> RowChecker:
@@ -162,7 +165,10 @@ def ingest_file(ctx: IngestContext, path: Path, display_name: str | None = None)
             )
             .order_by(batches.c.id)
         ).first()
-    if earlier is not None and earlier.counts:
+    if earlier is not None and earlier.counts and not ctx.reprocess:
+        # The same bytes again: nothing to do. With ``reprocess`` (``--reprocess``) the file is
+        # read again, e.g. after a mapping was fixed: rows already held come out unchanged and
+        # rows refused before may now be taken.
         receipt = Receipt.from_dict(dict(earlier.counts))
         # This time nothing is new or changed: every accepted row is as already held.
         receipt.unchanged, receipt.new, receipt.changed = receipt.accepted, 0, 0
@@ -184,6 +190,7 @@ def ingest_file(ctx: IngestContext, path: Path, display_name: str | None = None)
     try:
         with transaction(ctx.engine) as conn:
             ensure_source(conn, ctx.mapping)
+            search_mark = last_subject_id(conn)  # the subjects this batch creates come after
             batch_id = int(
                 conn.execute(
                     batches.insert()
@@ -206,6 +213,7 @@ def ingest_file(ctx: IngestContext, path: Path, display_name: str | None = None)
                 _ingest_part(ctx, conn, part, batch_id, receipt, quarantine)
             # Registrations in this batch may have mapped legacy codes that earlier records carried.
             receipt.relinked = relink_by_legacy_map(conn, clock=ctx.clock)
+            index_new_subjects(conn, search_mark)  # the name index (credit_yrd.search)
             receipt.quarantine = quarantine.keep()
             receipt.status = "accepted"
             conn.execute(
@@ -374,47 +382,57 @@ def _append(
 ) -> None:
     assert part.kind is not None
     kind = part.kind
-    for _, checked in good:
-        resolver.extra_persons.update(checked.persons)
-    links = resolver.resolve([_party(checked) for _, checked in good])
-    items = [
-        RecordItem(
-            source=ctx.mapping.code,
-            kind=kind,
-            source_key=checked.source_key,
-            content=checked.content,
-            subject_id=link.subject_id,
-            status=checked.status,
-            department=checked.department,
-            batch_id=batch_id,
-            received_at=received_at,
-            valid_from=checked.valid_from,
-            link_method=link.method,
-        )
-        for (_, checked), link in zip(good, links, strict=True)
-    ]
     while True:
+        # A savepoint per attempt: when a row turns out to name another subject for a record
+        # already linked, everything the attempt wrote (subjects, persons, legacy codes) is undone
+        # with it, the row is refused, and the chunk is tried again without it.
+        savepoint = conn.begin_nested()
         try:
+            for _, checked in good:
+                resolver.extra_persons.update(checked.persons)
+            links = resolver.resolve([_party(checked) for _, checked in good])
+            items = [
+                RecordItem(
+                    source=ctx.mapping.code,
+                    kind=kind,
+                    source_key=checked.source_key,
+                    content=checked.content,
+                    subject_id=link.subject_id,
+                    status=checked.status,
+                    department=checked.department,
+                    batch_id=batch_id,
+                    received_at=received_at,
+                    valid_from=checked.valid_from,
+                    link_method=link.method,
+                )
+                for (_, checked), link in zip(good, links, strict=True)
+            ]
             results = append_versions_bulk(conn, items, clock=ctx.clock)
-            break
         except RecordSubjectConflictError as conflict:
-            # The record is known under another subject: refuse this row, keep the others
-            # (nothing was written by the failed call: it checks links before any insert).
-            keep = [i for i, item in enumerate(items) if item.key != conflict.key]
-            for i, item in enumerate(items):
-                if item.key == conflict.key:
-                    raw, _ = good[i]
-                    problem = RowProblem(
-                        None,
-                        "subject_conflict",
-                        f"该记录（相同的记录标识）已关联另一主体，不能改为其他主体：{conflict.message_zh}",
-                        f"this record (same record key) is linked to another subject: "
-                        f"{conflict.message_en}",
-                    )
-                    _reject(receipt, quarantine, part, raw, [problem])
-            good = [good[i] for i in keep]
-            links = [links[i] for i in keep]
-            items = [items[i] for i in keep]
+            savepoint.rollback()
+            resolver.extra_persons = {}
+            keep = []
+            for (raw, checked), item in zip(good, items, strict=True):
+                if item.key != conflict.key:
+                    keep.append((raw, checked))
+                    continue
+                problem = RowProblem(
+                    None,
+                    "subject_conflict",
+                    f"该记录（相同的记录标识）已关联另一主体，不能改为其他主体：{conflict.message_zh}",
+                    f"this record (same record key) is linked to another subject: "
+                    f"{conflict.message_en}",
+                )
+                _reject(receipt, quarantine, part, raw, [problem])
+            good = keep
+            if not good:
+                return
+            continue
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        break
     pending: list[Pending] = []
     for (_, checked), link, result in zip(good, links, results, strict=True):
         setattr(receipt, result.outcome, getattr(receipt, result.outcome) + 1)

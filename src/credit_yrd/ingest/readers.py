@@ -174,6 +174,11 @@ class _Line:
     raw: bytes
     problem: RowProblem | None = None
 
+    @property
+    def ended(self) -> bool:
+        """Whether the line has its line end (the last line of a cut-off file has none)."""
+        return self.raw.endswith(b"\n") or self.raw.endswith(b"\r")
+
 
 def _lines(stream: BinaryIO, file: str, encoding: str) -> Iterator[_Line]:
     """Physical lines, decoded one by one, never longer than MAX_LINE_BYTES in memory."""
@@ -299,10 +304,23 @@ def _csv_records(stream: BinaryIO, lines: Iterator[_Line], header: list[str]) ->
             if _open_quote(text) and sum(len(item.raw) for item in pending) < MAX_LINE_BYTES:
                 continue  # a quoted field goes on over the next line
             first = pending[0].number
+            ended = pending[-1].ended
             pending = []
             if not text.strip("\r\n"):
                 continue  # blank line
-            yield _csv_row(first, text, header)
+            row = _csv_row(first, text, header)
+            if not ended:
+                # The file stops in the middle of this row: its last value may be cut short.
+                row.problems.append(
+                    RowProblem(
+                        None,
+                        "truncated",
+                        f"第 {first} 行没有行尾，文件可能被截断，末行不予接收",
+                        f"row {first} has no line end: the file may be truncated; the last row "
+                        "is not taken",
+                    )
+                )
+            yield row
         if pending:
             yield _unterminated(pending)
     finally:
@@ -407,9 +425,46 @@ def _jsonl_rows(path: Path, file: str, encoding: str) -> Iterator[RawRow]:
         stream.close()
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
 def _json_row(number: int, text: str) -> RawRow:
     try:
-        data = json.loads(text)
+        # Numbers keep the text they were sent as (no float rounding); a key given twice is an
+        # error, not "the last one wins".
+        data = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_float=str,
+            parse_int=str,
+            parse_constant=str,
+        )
+    except _DuplicateKey as exc:
+        return RawRow(
+            number,
+            {},
+            text,
+            [
+                RowProblem(
+                    exc.key,
+                    "duplicate_key",
+                    f"键“{exc.key}”出现了不止一次",
+                    f"the key {exc.key!r} appears more than once",
+                )
+            ],
+        )
     except (ValueError, RecursionError) as exc:
         # JSONDecodeError, numbers too long to convert, nesting too deep
         message = getattr(exc, "msg", None) or str(exc)[:120] or "not valid JSON"
@@ -449,7 +504,7 @@ def _json_row(number: int, text: str) -> RawRow:
                 )
             )
             continue
-        cell = value if isinstance(value, str) else json.dumps(value)
+        cell = str(value)  # numbers arrive as their own text (parse_float/parse_int=str)
         problems.extend(cell_problems(column, cell, decoded=False))
         values[column] = cell
     return RawRow(number, values, text, problems)
@@ -484,6 +539,8 @@ def _xlsx_parts(path: Path, file: str, mapping: SourceMapping) -> list[Part]:
         ) from None
     parts: list[Part] = []
     for sheet in book.worksheets:
+        if not hasattr(sheet, "iter_rows"):
+            continue  # a chart sheet holds no rows
         rows = sheet.iter_rows()
         try:
             header_cells = _first_nonempty(rows)

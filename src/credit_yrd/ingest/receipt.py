@@ -112,8 +112,10 @@ class Quarantine:
         problems: list[RowProblem],
     ) -> None:
         if self._out is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._out = self.temporary.open("w", encoding="utf-8")
+            # Rejected rows may hold personal data as sent: only the platform's user may read them.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._out = os.fdopen(descriptor, "w", encoding="utf-8")
         record = {
             "file": file,
             "sheet": sheet,

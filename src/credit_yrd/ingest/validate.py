@@ -21,23 +21,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from credit_yrd.ids import business_reg_no, org_code, resident_id, uscc
-from credit_yrd.ids.detect import could_be_resident_id
 from credit_yrd.ids.errors import InvalidIdentifier
 from credit_yrd.ids.masking import mask_resident_id
 from credit_yrd.ingest.mapping import SourceMapping
 from credit_yrd.ingest.normalise import decimal_text, normalise_code, normalise_name, normalise_text
-from credit_yrd.ingest.readers import RowProblem
+from credit_yrd.ingest.readers import RowProblem, looks_like_formula
 from credit_yrd.privacy import PersonalDataVault
 from credit_yrd.standards.errors import UnknownCodeError
 from credit_yrd.standards.models import Condition, FieldDef, RecordKind, Standard
 from credit_yrd.standards.values import (
-    parse_date,
     parse_decimal,
     split_multiple,
 )
@@ -65,6 +64,8 @@ DEPARTMENT = (
 _NAME_SUFFIXES = ("name", "authority", "court", "unit", "reporter", "representative")
 
 RESIDENT_ID_CARD = "身份证"
+#: Shaped like a resident ID number (18 or 15 characters): checked as one, never taken as "other".
+_ID_SHAPED = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 #: Distinct identifier texts remembered per field (the cache is emptied when full).
 _CACHE_LIMIT = 100_000
 #: Rules that say nothing about an identifier's correctness (so are not 错码).
@@ -128,6 +129,7 @@ class RowChecker:
         self.by_name = {f.name: f for f in kind.fields}
         self._start = kind.field(kind.publication.start_field).code
         self._amount_factor = _TEN_THOUSAND if mapping.amount_unit == "元" else None
+        self._ignored = mapping.ignored(kind.code)
         self._fields = {f.code: f for f in kind.fields}
         by_key = {**{f.name: f for f in kind.fields}, **self._fields}
         self._always = [f.code for f in kind.fields if f.required]
@@ -170,7 +172,7 @@ class RowChecker:
 
     def header_problems(self, header: list[str]) -> tuple[list[str], list[str]]:
         """(unknown columns, required field codes without a column) for a file's header."""
-        unknown = [c for c in header if c and c not in self.columns]
+        unknown = [c for c in header if c and c not in self.columns and c not in self._ignored]
         present = {self.columns[c] for c in header if c in self.columns}
         missing = [f.code for f in self.kind.fields if f.required and f.code not in present]
         return unknown, missing
@@ -196,7 +198,7 @@ class RowChecker:
         for column, text in values.items():
             code = self.columns.get(column)
             if code is None:
-                if text and text.strip():
+                if text and text.strip() and column not in self._ignored:
                     row.problems.append(
                         RowProblem(
                             column,
@@ -418,8 +420,8 @@ class RowChecker:
                     )
                 except UnknownCodeError:
                     doc_type = RESIDENT_ID_CARD  # the type field reports its own problem
-            elif type_field is None and not could_be_resident_id(number):
-                doc_type = "其他"
+            elif type_field is None and not _ID_SHAPED.match(number):
+                doc_type = "其他"  # only what cannot be a resident ID number is another document
             if doc_type != RESIDENT_ID_CARD:
                 if len(number) > (definition.max_length or 64) or not number:
                     raise _FieldProblem(
@@ -559,6 +561,14 @@ def _text_check(max_length: int | None, is_name: bool, *, compact: bool = False)
 
     def check(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> str | None:
         value = form(text)
+        if looks_like_formula(value):
+            # full-width ＝, a leading space or a zero-width character hid it from the reader
+            raise _FieldProblem(
+                "formula",
+                "规范化后是电子表格公式，拒收以防公式注入",
+                "after normalisation the value is a spreadsheet formula; refused to prevent "
+                "formula injection",
+            )
         if compact:
             value = value.replace(" ", "")
         if max_length is not None and len(value) > max_length:
@@ -572,9 +582,39 @@ def _text_check(max_length: int | None, is_name: bool, *, compact: bool = False)
     return check
 
 
+_STRICT_DATE = re.compile(
+    r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})$"
+    r"|^(?P<y2>\d{4})(?P<m2>\d{2})(?P<d2>\d{2})$"
+    r"|^(?P<y3>\d{4})\s*年\s*(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*日$"
+)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([+-]\d{2}:?\d{2}|Z)?$")
+
+
+def parse_date_strict(text: str) -> dt.date | None:
+    """A date written in one of the accepted forms, nothing else: ``2024-03-05``, ``2024/3/5``,
+    ``2024.03.05`` (one separator throughout), ``20240305`` (exactly 8 digits), ``2024年3月5日``,
+    each optionally followed by a valid time (``2024-03-05 10:30:00``, ``2024-03-05T10:30``).
+    Anything after the date that is not a time, or digits that can be split in two ways, is
+    refused rather than guessed."""
+    date_part, _, time_part = text.replace("T", " ", 1).partition(" ")
+    if time_part and not _TIME.match(time_part.strip()):
+        return None
+    match = _STRICT_DATE.match(date_part.strip())
+    if match is None:
+        return None
+    groups = match.groupdict()
+    year = groups["y"] or groups["y2"] or groups["y3"]
+    month = groups["m"] or groups["m2"] or groups["m3"]
+    day = groups["d"] or groups["d2"] or groups["d3"]
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def _date_check(definition: FieldDef) -> FieldCheck:
     def check(text: str) -> str:
-        value = parse_date(normalise_text(text))
+        value = parse_date_strict(normalise_text(text))
         if value is None:
             raise _FieldProblem(
                 "date",
@@ -592,9 +632,15 @@ def _date_check(definition: FieldDef) -> FieldCheck:
     return _memoised(check)
 
 
+#: Numbers as sources write them: digits with an optional fraction and exponent, or thousands
+#: separated by commas in groups of three. ``1,5`` or ``2_6`` are refused, never rewritten.
+_NUMBER = re.compile(r"^\d+(\.\d+)?([eE][+-]?\d+)?$|^\d{1,3}(,\d{3})+(\.\d+)?$|^-\d")
+
+
 def _decimal_check(factor: Decimal | None) -> FieldCheck:
     def check(text: str, _mapped: dict[str, Any], _row: CheckedRow) -> str:
-        value = parse_decimal(normalise_text(text))
+        plain = normalise_text(text)
+        value = parse_decimal(plain) if _NUMBER.match(plain) else None
         if value is None or not value.is_finite():
             raise _FieldProblem(
                 "decimal",

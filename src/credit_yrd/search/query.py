@@ -1,0 +1,358 @@
+"""Searching subjects by code or by (part of) the name.
+
+:func:`search` answers, in this order:
+
+1. **Codes.** A query that reads as a USCC, an organisation code or a 15-digit registration number
+   (``credit_yrd.ids.detect``) is looked up exactly (a legacy code through the legacy map). When
+   no subject holds it, the query is searched as a name.
+2. **Names.** The query is normalised like stored names (:func:`normalise_query`: NFKC, so
+   full-width and half-width letters and brackets agree; no spaces; lower case; 有限责任公司 read
+   as 有限公司), and a trailing legal form (有限公司, 公司 …) is set aside so that 华信科技公司
+   finds 华信科技有限公司. Candidates are the subjects whose index holds every bigram of the
+   query; each is confirmed by ``name_normalised LIKE '%query%'`` (wildcards in the query are
+   literal). A one-character query matches names that start with it.
+3. **Ranking.** The exact name first, then names starting with the query, then shorter names, then
+   by id: stable, so pages never overlap.
+
+Filters: province (code, name or alias in the standard's ``province`` list), city (the ``city``
+list: 320500 is 3205xx; Shanghai 310000 is all of 31xxxx), subject type (organisation types only),
+record kind (the subject has a record of that kind whose latest version is active). Natural
+persons are never returned. Everything is bound as parameters: no input reaches the SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from credit_yrd.errors import CreditYrdError
+from credit_yrd.ids.detect import could_be_resident_id, detect
+from credit_yrd.ids.masking import mask_resident_id
+from credit_yrd.search.index import PERSON, bigrams
+from credit_yrd.standards.errors import UnknownCodeError
+from credit_yrd.standards.loader import get_standard
+from credit_yrd.standards.models import Standard
+from credit_yrd.store._sql import one_of
+from credit_yrd.store.schema import record_versions, records, subject_terms, subjects
+from credit_yrd.store.subjects import ORGANISATION_TYPES, compact_code, find_subject, normalise_name
+
+#: The longest query accepted, in characters after normalisation.
+MAX_QUERY_CHARS = 100
+#: Raw input longer than this is refused before it is normalised at all.
+MAX_RAW_CHARS = 1_000
+#: The largest page.
+MAX_LIMIT = 100
+#: The deepest offset (deeper pages: narrow the query instead).
+MAX_OFFSET = 10_000
+
+#: Legal forms set aside at the end of a query (longest first). 有限责任公司 is already folded.
+_LEGAL_SUFFIXES = ("股份有限公司", "有限公司", "股份公司", "公司")
+#: Bracket variants NFKC leaves alone, read as round brackets.
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")"})
+#: Control, format and surrogate characters: dropped from queries (never in names; NUL would
+#: break PostgreSQL's text binding).
+_DROPPED = frozenset(("Cc", "Cf", "Cs"))
+_CODE_FORM = re.compile(r"^[0-9A-Z]+$")
+
+
+class SearchError(CreditYrdError):
+    """A search request that cannot be answered as asked (the API answers 400)."""
+
+
+@dataclass
+class SearchItem:
+    id: int
+    name: str
+    subject_type: str
+    uscc: str | None
+    province: str | None
+    division: str | None
+    city: str | None
+    records: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    items: list[SearchItem]
+    query: str = ""
+    matched_by: str = "name"  # "code" or "name"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "query": self.query,
+            "matched_by": self.matched_by,
+            "items": [item.to_dict() for item in self.items],
+        }
+
+
+def normalise_query(q: str) -> str:
+    """The query in the form names are stored in (see :func:`normalise_name`), with control
+    characters dropped and bracket variants read as round brackets. Raises :class:`SearchError`
+    when it is empty or longer than :data:`MAX_QUERY_CHARS`."""
+    if not isinstance(q, str):
+        raise SearchError("查询必须是文本", "the query must be text")
+    if len(q) > MAX_RAW_CHARS:
+        raise SearchError(
+            f"查询过长：最多 {MAX_QUERY_CHARS} 个字符",
+            f"the query is too long: at most {MAX_QUERY_CHARS} characters",
+        )
+    cleaned = "".join(ch for ch in q if unicodedata.category(ch) not in _DROPPED)
+    normal = normalise_name(cleaned).translate(_BRACKETS)
+    normal = "".join(ch for ch in normal if unicodedata.category(ch) not in _DROPPED)
+    if not normal:
+        raise SearchError("查询为空", "the query is empty")
+    if len(normal) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"查询过长：最多 {MAX_QUERY_CHARS} 个字符",
+            f"the query is too long: at most {MAX_QUERY_CHARS} characters",
+        )
+    return normal
+
+
+def _core(normal: str) -> str:
+    """The query without a trailing legal form, when at least two characters remain."""
+    for suffix in _LEGAL_SUFFIXES:
+        if normal.endswith(suffix) and len(normal) - len(suffix) >= 2:
+            return normal[: -len(suffix)]
+    return normal
+
+
+@dataclass(frozen=True)
+class _Filters:
+    province: str | None
+    city: str | None
+    subject_type: str | None
+    record_kind: str | None
+
+
+def _filters(
+    standard: Standard,
+    province: str | None,
+    city: str | None,
+    subject_type: str | None,
+    record_kind: str | None,
+) -> _Filters:
+    def code(list_code: str, value: str | None, zh: str, en: str) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return standard.code_lists[list_code].normalise(value)
+        except UnknownCodeError:
+            raise SearchError(
+                f"未知的{zh}：{value[:40]!r}", f"unknown {en}: {value[:40]!r}"
+            ) from None
+
+    if subject_type is not None and subject_type not in ORGANISATION_TYPES:
+        raise SearchError(
+            f"主体类型只能是 {', '.join(ORGANISATION_TYPES)}（自然人不可公开检索）",
+            f"subject type must be one of {', '.join(ORGANISATION_TYPES)} "
+            "(natural persons are not publicly searchable)",
+        )
+    if record_kind is not None and record_kind not in standard.record_kinds:
+        raise SearchError(
+            f"未知的信息类别：{record_kind[:40]!r}（可选：{', '.join(sorted(standard.record_kinds))}）",
+            f"unknown record kind: {record_kind[:40]!r} "
+            f"(one of {', '.join(sorted(standard.record_kinds))})",
+        )
+    return _Filters(
+        province=code("province", province, "省份", "province"),
+        city=code("city", city, "城市", "city"),
+        subject_type=subject_type,
+        record_kind=record_kind,
+    )
+
+
+def _latest_active() -> ColumnElement[bool]:
+    """The record (``records``) has a latest version, and it is active."""
+    newer = record_versions.alias("newer")
+    return exists().where(
+        record_versions.c.record_id == records.c.id,
+        record_versions.c.status == "active",
+        ~exists().where(
+            newer.c.record_id == record_versions.c.record_id,
+            newer.c.version > record_versions.c.version,
+        ),
+    )
+
+
+def _city_prefix(city: str) -> str:
+    """The division prefix of a city of the standard's list (310000: all of Shanghai)."""
+    return city[:2] if city.endswith("0000") else city[:4]
+
+
+def _conditions(f: _Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [subjects.c.subject_type != PERSON]
+    if f.subject_type is not None:
+        conds.append(subjects.c.subject_type == f.subject_type)
+    if f.province is not None:
+        conds.append(subjects.c.province == f.province)
+    if f.city is not None:
+        conds.append(subjects.c.division.startswith(_city_prefix(f.city), autoescape=True))
+    if f.record_kind is not None:
+        conds.append(
+            exists().where(
+                records.c.subject_id == subjects.c.id,
+                records.c.kind == f.record_kind,
+                _latest_active(),
+            )
+        )
+    return conds
+
+
+def _name_conditions(conn: Connection, core: str) -> list[ColumnElement[bool]]:
+    name = subjects.c.name_normalised
+    if len(core) == 1:
+        return [name.startswith(core, autoescape=True)]
+    grams = bigrams(core)
+    if len(grams) == 1:
+        candidates = select(subject_terms.c.subject_id).where(subject_terms.c.term == grams[0])
+    else:
+        candidates = (
+            select(subject_terms.c.subject_id)
+            .where(one_of(conn, subject_terms.c.term, grams))
+            .group_by(subject_terms.c.subject_id)
+            .having(func.count(distinct(subject_terms.c.term)) == len(grams))
+        )
+    return [subjects.c.id.in_(candidates), name.contains(core, autoescape=True)]
+
+
+def _city_of(standard: Standard, division: str | None) -> str | None:
+    if not division or len(division) < 4:
+        return None
+    cities = standard.code_lists["city"]
+    for candidate in (division[:4] + "00", division[:2] + "0000"):
+        try:
+            return cities.normalise(candidate)
+        except UnknownCodeError:
+            continue
+    return None
+
+
+def _public_uscc(uscc: str | None) -> str | None:
+    """A USCC as the public may see it: one whose digits could be an ID number is masked."""
+    if uscc and could_be_resident_id(uscc):
+        return mask_resident_id(uscc)
+    return uscc
+
+
+def record_counts(conn: Connection, subject_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per subject, the number of records per kind whose latest version is active."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in subject_ids}
+    if not subject_ids:
+        return counts
+    rows = conn.execute(
+        select(records.c.subject_id, records.c.kind, func.count())
+        .where(one_of(conn, records.c.subject_id, subject_ids), _latest_active())
+        .group_by(records.c.subject_id, records.c.kind)
+    ).all()
+    for subject_id, kind, n in rows:
+        counts[int(subject_id)][str(kind)] = int(n)
+    return counts
+
+
+_COLUMNS = (
+    subjects.c.id,
+    subjects.c.name,
+    subjects.c.subject_type,
+    subjects.c.uscc,
+    subjects.c.province,
+    subjects.c.division,
+)
+
+
+def _items(conn: Connection, standard: Standard, rows: list[Any]) -> list[SearchItem]:
+    counts = record_counts(conn, [int(row.id) for row in rows])
+    return [
+        SearchItem(
+            id=int(row.id),
+            name=row.name,
+            subject_type=row.subject_type,
+            uscc=_public_uscc(row.uscc),
+            province=row.province,
+            division=row.division,
+            city=_city_of(standard, row.division),
+            records=dict(sorted(counts[int(row.id)].items())),
+        )
+        for row in rows
+    ]
+
+
+def _by_code(conn: Connection, q: str, conds: list[ColumnElement[bool]]) -> int | None:
+    """The id of the (non-person) subject a code names that passes the filters, if any."""
+    if len(q) > 64:
+        return None
+    code = compact_code(q)
+    if not _CODE_FORM.match(code) or detect(code) not in ("uscc", "org_code", "business_reg_no"):
+        return None
+    row = find_subject(conn, code)
+    if row is None or row.subject_type == PERSON:
+        return None
+    found = conn.execute(select(subjects.c.id).where(subjects.c.id == row.id, *conds)).scalar()
+    return None if found is None else int(found)
+
+
+def search(
+    conn: Connection,
+    q: str,
+    *,
+    province: str | None = None,
+    city: str | None = None,
+    subject_type: str | None = None,
+    record_kind: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    standard: Standard | None = None,
+) -> SearchResult:
+    """Subjects matching ``q`` (a code or part of a name) and the filters: the total and one page.
+
+    Raises :class:`SearchError` for an empty or too long query, an unknown filter value, or a
+    limit outside 1–:data:`MAX_LIMIT` or an offset outside 0–:data:`MAX_OFFSET`.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError(
+            f"每页条数应在 1 到 {MAX_LIMIT} 之间", f"limit must be between 1 and {MAX_LIMIT}"
+        )
+    if not 0 <= offset <= MAX_OFFSET:
+        raise SearchError(
+            f"偏移量应在 0 到 {MAX_OFFSET} 之间", f"offset must be between 0 and {MAX_OFFSET}"
+        )
+    standard = standard or get_standard()
+    normal = normalise_query(q)
+    conds = _conditions(_filters(standard, province, city, subject_type, record_kind))
+
+    found = _by_code(conn, q, conds)
+    if found is not None:
+        rows = [] if offset else conn.execute(select(*_COLUMNS).where(subjects.c.id == found)).all()
+        return SearchResult(1, _items(conn, standard, list(rows)), normal, "code")
+
+    core = _core(normal)
+    where = and_(*conds, *_name_conditions(conn, core))
+    total = int(conn.execute(select(func.count()).select_from(subjects).where(where)).scalar_one())
+    if total <= offset:
+        return SearchResult(total, [], normal)
+    name = subjects.c.name_normalised
+    rank = case(
+        (name == normal, 0),
+        (name == core, 0),
+        (name.startswith(core, autoescape=True), 1),
+        else_=2,
+    )
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .where(where)
+        .order_by(rank, func.length(name), subjects.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return SearchResult(total, _items(conn, standard, list(rows)), normal)
