@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 TEST_DATABASE_URL = os.environ.get("CREDIT_YRD_TEST_DATABASE_URL", "").strip()
 
@@ -51,3 +51,15 @@ def database_url(tmp_path: Path) -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated store on this test's database (closer conftests may give a faster one)."""
+    from credit_yrd.store.migrate import init_store
+
+    store = init_store(database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()

@@ -7,7 +7,6 @@ and records chosen to test every rule of the public and authority views on :data
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy.engine import Engine
 from credit_yrd.clock import FixedClock
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.legacy import add_legacy_codes
-from credit_yrd.store.migrate import init_store
 from credit_yrd.store.records import append_version
 from credit_yrd.store.schema import subjects
 from credit_yrd.store.subjects import normalise_name, upsert_legal_subject
@@ -142,12 +140,9 @@ def build_region(engine: Engine) -> Region:
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[Engine]:
-    engine = init_store(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+def store(engine: Engine) -> Engine:
+    """The migrated store (the shared ``engine`` fixture of tests/conftest.py)."""
+    return engine
 
 
 @pytest.fixture

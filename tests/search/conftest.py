@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -14,7 +13,6 @@ from credit_yrd.privacy import PersonalDataVault
 from credit_yrd.search.index import index_subjects
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.legacy import add_legacy_codes
-from credit_yrd.store.migrate import init_store
 from credit_yrd.store.records import RecordItem, append_versions_bulk
 from credit_yrd.store.subjects import upsert_legal_subject, upsert_person
 
@@ -45,15 +43,6 @@ SUBJECTS = [
     ("shop", "合肥华信五金店", "individual_business", "340102"),
     ("assoc", "安徽省华信行业协会", "organisation", "340104"),
 ]
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = init_store(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
