@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from credit_yrd.auth.principal import Principal
 from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.errors import CreditYrdError
@@ -76,17 +77,6 @@ class InvalidLabelError(ApiKeyError):
 
 class KeyNotFoundError(ApiKeyError):
     """No key has the given id."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the role of the key, and the source and province it belongs to."""
-
-    role: Role
-    key_id: int
-    label: str
-    source: str | None = None
-    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +247,7 @@ def authenticate(conn: Connection, presented: str | None) -> Principal | None:
             api_keys.c.province,
             api_keys.c.label,
             api_keys.c.revoked_at,
+            api_keys.c.domain,
         ).where(api_keys.c.prefix == match.group(1))
     ).first()
     stored = row.key_hash if row is not None else _DUMMY_HASH
@@ -271,6 +262,7 @@ def authenticate(conn: Connection, presented: str | None) -> Principal | None:
         label=row.label,
         source=row.source,
         province=row.province,
+        domain=row.domain,
     )
 
 

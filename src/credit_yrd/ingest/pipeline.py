@@ -382,6 +382,7 @@ def _append(
 ) -> None:
     assert part.kind is not None
     kind = part.kind
+    record_kind = ctx.standard.record_kinds[kind]
     while True:
         # A savepoint per attempt: when a row turns out to name another subject for a record
         # already linked, everything the attempt wrote (subjects, persons, legacy codes) is undone
@@ -404,6 +405,7 @@ def _append(
                     received_at=received_at,
                     valid_from=checked.valid_from,
                     link_method=link.method,
+                    domain=record_kind.domain_of(checked.content),
                 )
                 for (_, checked), link in zip(good, links, strict=True)
             ]

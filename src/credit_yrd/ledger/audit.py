@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Connection
 
+from credit_yrd.auth.principal import ACTOR_MAX_CHARS, Principal, key_actor
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.store.schema import access_log
 
 PURPOSE_MAX_CHARS = 500
-ACTOR_MAX_CHARS = 200
 ACTION_MAX_CHARS = 200
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -63,10 +63,15 @@ class Reader:
             province=province,
         )
 
-
-def key_actor(key_id: int, label: str) -> str:
-    """How the log names an API key: ``key:<id> <label>`` (filter with ``actor=key:<id>``)."""
-    return f"key:{key_id} {label}".strip()[:ACTOR_MAX_CHARS]
+    @classmethod
+    def for_principal(cls, principal: Principal, purpose: str | None) -> Reader:
+        """The reader for an authenticated caller (key or account); the purpose is required."""
+        return cls(
+            actor=principal.actor,
+            role=principal.role.value,
+            purpose=checked_purpose(purpose),
+            province=principal.province,
+        )
 
 
 def checked_purpose(purpose: str | None) -> str:

@@ -417,6 +417,31 @@ def _check_condition(
         )
 
 
+def _check_domain(
+    kind: RecordKind, code_lists: Mapping[str, CodeList], rel: str, problems: _Problems
+) -> None:
+    spec = kind.domain
+    if spec is None:
+        return
+    domains = code_lists.get("domain")
+    if spec.value is not None and (domains is None or not domains.is_valid(spec.value)):
+        problems.add(
+            rel,
+            "domain.value",
+            f"领域“{spec.value}”不在代码表 domain 中",
+            f"domain {spec.value!r} is not in code list domain",
+        )
+    if spec.field is not None:
+        field = next((f for f in kind.fields if f.code == spec.field), None)
+        if field is None or field.code_list != "domain":
+            problems.add(
+                rel,
+                "domain.field",
+                f"领域字段“{spec.field}”须是本类别中使用代码表 domain 的字段",
+                f"domain field {spec.field!r} must be a field of this kind with code list domain",
+            )
+
+
 def _check_kind(
     kind: RecordKind,
     code_lists: Mapping[str, CodeList],
@@ -424,6 +449,7 @@ def _check_kind(
     rel: str,
     problems: _Problems,
 ) -> None:
+    _check_domain(kind, code_lists, rel, problems)
     if not code_lists["report_section"].is_valid(kind.category):
         problems.add(
             rel,

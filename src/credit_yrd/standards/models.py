@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -272,6 +273,21 @@ class PublicationSpec(_Model):
     note_en: str | None = None
 
 
+class DomainSpec(_Model):
+    """Where a record's domain (code list ``domain``) comes from: a code field of the record, or
+    one domain for the whole kind. A kind without a spec is cross-domain (basic information every
+    department may read within its province)."""
+
+    field: str | None = Field(default=None, description="the code field holding the domain")
+    value: str | None = Field(default=None, description="the one domain of every record")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DomainSpec:
+        if (self.field is None) == (self.value is None):
+            raise ValueError("domain needs exactly one of field or value")
+        return self
+
+
 class RecordKind(_Model):
     code: str = Field(pattern=_SNAKE)
     label_zh: str = Field(min_length=1)
@@ -283,6 +299,9 @@ class RecordKind(_Model):
     fields: list[FieldDef] = Field(min_length=1)
     constraints: list[OneOfConstraint] = Field(default_factory=list)
     publication: PublicationSpec
+    domain: DomainSpec | None = Field(
+        default=None, description="所属领域的取法；缺省为跨领域 (where the domain comes from)"
+    )
     sources: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -308,6 +327,15 @@ class RecordKind(_Model):
 
     def has_field(self, key: str) -> bool:
         return key in self._by_key
+
+    def domain_of(self, content: Mapping[str, Any]) -> str | None:
+        """The domain of one record of this kind (``None``: cross-domain, or not stated)."""
+        if self.domain is None:
+            return None
+        if self.domain.value is not None:
+            return self.domain.value
+        value = content.get(self.domain.field or "")
+        return value if isinstance(value, str) and value else None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh

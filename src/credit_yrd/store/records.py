@@ -66,6 +66,8 @@ class RecordItem:
     received_at: dt.datetime | None = None
     valid_from: dt.date | None = None
     link_method: str | None = None
+    #: The record's domain (code list ``domain``) as this version states it; kept on ``records``.
+    domain: str | None = None
 
     @property
     def key(self) -> RecordKey:
@@ -123,6 +125,7 @@ def append_version(
     batch_id: int | None = None,
     received_at: dt.datetime | None = None,
     valid_from: dt.date | None = None,
+    domain: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> VersionResult:
     """Append one version (creating the record when new); see :func:`append_versions_bulk`."""
@@ -137,6 +140,7 @@ def append_version(
         batch_id=batch_id,
         received_at=received_at,
         valid_from=valid_from,
+        domain=domain,
     )
     return append_versions_bulk(conn, [item], clock=clock)[0]
 
@@ -193,6 +197,7 @@ def append_versions_bulk(
     missing = [
         key for key in dict.fromkeys(item.key for item, _, _ in prepared) if key not in state
     ]
+    domains = {item.key: item.domain for item, _, _ in prepared}  # the last item's domain wins
     missing_set = set(missing)
     if missing:
         # Batched INSERT … RETURNING; rows are matched back by key, so their order is irrelevant.
@@ -212,6 +217,7 @@ def append_versions_bulk(
                     "created_at": now,
                     "link_method": methods.get(key),
                     "linked_at": now if key in links else None,
+                    "domain": domains.get(key),
                 }
                 for key in missing
             ],
@@ -228,6 +234,7 @@ def append_versions_bulk(
 
     results: list[VersionResult] = []
     version_rows: list[dict[str, Any]] = []
+    domain_changes: dict[int, str | None] = {}
     for item, digest, content in prepared:
         latest = state[item.key]
         if latest.version and latest.content_hash == digest and latest.status == item.status:
@@ -250,12 +257,19 @@ def append_versions_bulk(
             }
         )
         state[item.key] = _Latest(latest.record_id, latest.subject_id, version, digest, item.status)
+        if version > 1:
+            domain_changes[latest.record_id] = item.domain
         results.append(
             VersionResult(latest.record_id, version, "new" if version == 1 else "changed")
         )
 
     if version_rows:
         _insert_versions(conn, version_rows)
+    if domain_changes:
+        conn.execute(
+            update(records).where(records.c.id == bindparam("rid")).values(domain=bindparam("dom")),
+            [{"rid": rid, "dom": dom} for rid, dom in domain_changes.items()],
+        )
     if relink:
         conn.execute(
             update(records)

@@ -50,6 +50,8 @@ BATCH_STATUSES = ("received", "processing", "accepted", "rejected")
 LINK_METHODS = ("uscc", "org_code", "business_reg_no", "name", "person_id", "review")
 REVIEW_STATUSES = ("open", "linked", "rejected")
 API_KEY_ROLES = ("data_source", "department", "credit_office", "market_institution")
+#: The roles an account (a person logging in to the portal) can hold.
+ACCOUNT_ROLES = ("subject", "department", "credit_office", "data_source", "market_institution")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -143,11 +145,18 @@ records = Table(
         comment="主体关联方式 (how the subject was linked)",
     ),
     Column("linked_at", Timestamp, nullable=True),
+    Column(
+        "domain",
+        String(64),
+        nullable=True,
+        comment="所属领域（代码表 domain），取自当前版本；跨领域信息为空 (the record's domain)",
+    ),
     UniqueConstraint("source", "kind", "source_key"),
     CheckConstraint(
         f"link_method IS NULL OR {_in('link_method', LINK_METHODS)}", name="link_method"
     ),
     Index(None, "subject_id"),
+    Index(None, "domain", "subject_id"),
 )
 
 record_versions = Table(
@@ -217,7 +226,89 @@ api_keys = Table(
     Column("label", String(200), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("revoked_at", Timestamp, nullable=True),
+    Column("domain", String(64), nullable=True, comment="政务部门的领域 (a department's domain)"),
     CheckConstraint(_in("role", API_KEY_ROLES), name="role"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True, comment="登录名 (login name)"),
+    Column(
+        "password_hash",
+        String(255),
+        nullable=False,
+        comment="argon2id 口令散列 (argon2id hash; the password is never stored)",
+    ),
+    Column("role", String(32), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("province", String(2), nullable=True),
+    Column("domain", String(64), nullable=True, comment="政务部门的领域 (a department's domain)"),
+    Column("source", String(32), ForeignKey("sources.code"), nullable=True),
+    Column(
+        "subject_id",
+        BigID,
+        ForeignKey("subjects.id"),
+        nullable=True,
+        comment="主体账户所代表的主体 (the subject a subject account speaks for)",
+    ),
+    Column("created_at", Timestamp, nullable=False),
+    Column("disabled_at", Timestamp, nullable=True),
+    CheckConstraint(_in("role", ACCOUNT_ROLES), name="role"),
+    CheckConstraint("role <> 'subject' OR subject_id IS NOT NULL", name="subject_has_subject"),
+    Index(None, "subject_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column(
+        "token_hash",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="会话令牌的 SHA-256 (the token is never stored)",
+    ),
+    Column("account_id", BigID, ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False, comment="表单防伪令牌 (CSRF token)"),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp, nullable=True),
+    Index(None, "account_id"),
+)
+
+authorisations = Table(
+    "authorisations",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=False),
+    Column(
+        "grantee_account_id",
+        BigID,
+        ForeignKey("accounts.id"),
+        nullable=True,
+        comment="获授权的市场机构账户 (the institution's account)",
+    ),
+    Column(
+        "grantee_key_id",
+        BigID,
+        ForeignKey("api_keys.id"),
+        nullable=True,
+        comment="获授权的市场机构 API 密钥 (the institution's API key)",
+    ),
+    Column("purpose", String(500), nullable=False, comment="授权用途 (what the read is for)"),
+    Column("granted_by", String(200), nullable=False, comment="授权人 (who granted it)"),
+    Column("granted_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp, nullable=True),
+    CheckConstraint(
+        "(grantee_account_id IS NULL) <> (grantee_key_id IS NULL)", name="one_grantee"
+    ),
+    Index(None, "subject_id"),
+    Index(None, "grantee_account_id"),
+    Index(None, "grantee_key_id"),
 )
 
 access_log = Table(

@@ -65,9 +65,7 @@ def reader_of(principal: Principal | None, purpose: str | None) -> Reader | None
     """The reader to log for an authority caller; ``None`` for the public view."""
     if principal is None or principal.role not in AUTHORITY_ROLES:
         return None
-    return Reader.for_key(
-        principal.key_id, principal.label, principal.role.value, purpose, principal.province
-    )
+    return Reader.for_principal(principal, purpose)
 
 
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
