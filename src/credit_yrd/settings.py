@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,22 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="服务监听地址 (address the server listens on)"
     )
     port: int = Field(default=8000, description="服务端口 (port the server listens on)")
+    session_ttl_minutes: int = Field(
+        default=480,
+        ge=1,
+        le=60 * 24 * 30,
+        description="门户登录会话的有效时长（分钟）(how long a portal login session lasts, minutes)",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="会话 Cookie 仅经 HTTPS 发送；部署在 HTTPS 后时设为 true (send the session cookie "
+        "over HTTPS only; set true behind HTTPS)",
+    )
+    password_hash_cost: Literal["standard", "fast"] = Field(
+        default="standard",
+        description="口令散列（argon2id）强度：standard 为生产强度，fast 仅供测试 (argon2id cost: "
+        "standard in production, fast for tests only)",
+    )
 
     def resolved_sources_dir(self) -> Path:
         return self.sources_dir if self.sources_dir is not None else self.data_dir / "sources"

@@ -44,8 +44,11 @@ def make_key(store_url: str) -> Iterator[MakeKey]:
 
     def make(role: str, source: str | None = None, *, revoked: bool = False) -> str:
         with transaction(engine) as conn:
+            scope = (
+                {"province": "31", "domain": "market_regulation"} if role == "department" else {}
+            )
             key_id, plaintext = create_key(
-                conn, role=role, label=f"测试 {role}", source=source, clock=SYSTEM_CLOCK
+                conn, role=role, label=f"测试 {role}", source=source, clock=SYSTEM_CLOCK, **scope
             )
             if revoked:
                 revoke_key(conn, key_id, clock=SYSTEM_CLOCK)

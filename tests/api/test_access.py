@@ -1,8 +1,12 @@
-"""Every route declares who may call it. Without a key, anything not public is 401; with a key,
-a route answers the roles it declares and refuses the others with 403."""
+"""Every route declares who may call it, and the app keeps its word: the walk below calls EVERY
+``/api`` route of the app with EVERY role — anonymous, each key role by API key, each account role
+by session cookie — and expects what the route's declaration says: a role it does not declare gets
+401 without credentials and 403 with them; a declared role gets past the door (no 401, no 403, no
+5xx). A route added later is walked too, and fails the walk until it has a sample request here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +18,15 @@ from fastapi.testclient import TestClient
 
 from credit_yrd.api.access import Role, allow, check_routes_declared, route_roles
 from credit_yrd.api.app import create_app
+from credit_yrd.auth.accounts import create_account, password_hasher
 from credit_yrd.auth.api_keys import KEY_ROLES, create_key
+from credit_yrd.auth.sessions import SESSION_COOKIE
 from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.settings import Settings
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.migrate import init_store
+from credit_yrd.store.schema import ACCOUNT_ROLES
+from credit_yrd.store.subjects import upsert_legal_subject
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, frozenset[str], APIRoute]]:
@@ -37,6 +45,13 @@ def api_routes(app: FastAPI) -> list[tuple[str, frozenset[str], APIRoute]]:
 APP = create_app()
 CLIENT = TestClient(APP, raise_server_exceptions=False)
 API_ROUTES = api_routes(APP)
+
+#: The account the login sample logs in with; every walked store has it.
+WALK_USER = "walk-login"
+WALK_PASSWORD = "walk-the-routes-2026"
+#: The market institution every walked store has, for the subject's authorisation sample.
+WALK_BANK = "walk-bank"
+FAST = password_hasher("fast")
 
 # A harmless, valid request for each route (path parameters filled in, bodies where needed).
 SAMPLES: dict[tuple[str, str], dict] = {
@@ -74,6 +89,27 @@ SAMPLES: dict[tuple[str, str], dict] = {
     },
     ("GET", "/api/v1/audit"): {"params": {"limit": "5"}},
     ("GET", "/api/v1/search"): {"params": {"q": "华信", "province": "32", "limit": "5"}},
+    ("GET", "/api/v1/sources"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/sources/{code}"): {"code": "shanghai"},
+    # The data_source key of the walk is Shanghai's (31); the credit office's is regional.
+    ("GET", "/api/v1/changes"): {"params": {"province": "31", "limit": "5"}},
+    # Logging in, out, and who am I. Logout is walked last (see walk_order).
+    ("POST", "/api/v1/session"): {"json": {"username": WALK_USER, "password": WALK_PASSWORD}},
+    ("DELETE", "/api/v1/session"): {},
+    ("GET", "/api/v1/me"): {},
+    # A subject's own file, its readers and its authorisations; an institution's authorisations.
+    ("GET", "/api/v1/me/file"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/me/access-log"): {"params": {"limit": "5"}},
+    ("POST", "/api/v1/me/authorisations"): {
+        "json": {
+            "username": WALK_BANK,
+            "purpose": "walk",
+            "expires_at": (SYSTEM_CLOCK.now() + dt.timedelta(days=30)).isoformat(),
+        }
+    },
+    ("GET", "/api/v1/me/authorisations"): {},
+    ("DELETE", "/api/v1/me/authorisations/{authorisation_id}"): {"authorisation_id": "1"},
+    ("GET", "/api/v1/authorisations"): {},
 }
 
 #: Public routes whose sample names something an empty store does not hold: they answer 404.
@@ -84,11 +120,26 @@ UNKNOWN_ON_AN_EMPTY_STORE = {
 }
 
 
-def call(client: TestClient, method: str, path: str, sample: dict, key: str | None = None):
+def call(
+    client: TestClient,
+    method: str,
+    path: str,
+    sample: dict,
+    key: str | None = None,
+    session: tuple[str, str] | None = None,
+):
+    """Call a route with its sample: anonymously, with an API key, or with a session
+    ``(token, csrf_token)`` as a browser would (the cookie, and the CSRF header when unsafe)."""
     url = re.sub(r"\{(\w+)\}", lambda m: str(sample.get(m.group(1), "x")), path)
     headers = dict(sample.get("headers", {}))
+    client.cookies.clear()  # what a sample's answer set (a login) is not the walker's
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
+    if session is not None:
+        token, csrf = session
+        client.cookies.set(SESSION_COOKIE, token)
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            headers["X-CSRF-Token"] = csrf
     return client.request(
         method,
         url,
@@ -101,6 +152,49 @@ def call(client: TestClient, method: str, path: str, sample: dict, key: str | No
 
 def endpoints() -> list[tuple[str, str]]:
     return sorted((m, path) for path, methods, _ in API_ROUTES for m in methods)
+
+
+#: Walked last: it ends the walker's session.
+LOGOUT = ("DELETE", "/api/v1/session")
+
+
+def walk_order() -> list[tuple[str, str]]:
+    """Every endpoint, logout last."""
+    return sorted(endpoints(), key=lambda e: (e == LOGOUT, e))
+
+
+def sample_of(method: str, path: str) -> dict:
+    assert (method, path) in SAMPLES, (
+        f"new route {(method, path)}: add a sample request to this test"
+    )
+    return SAMPLES[(method, path)]
+
+
+def declared(method: str, path: str) -> frozenset[Role]:
+    route = next(r for p, m, r in API_ROUTES if p == path and method in m)
+    roles = route_roles(route)
+    assert roles is not None, f"{method} {path} declares no roles"
+    return roles
+
+
+def add_walk_accounts(conn) -> None:
+    """The accounts every walked store holds: the login sample's, and the institution the
+    subject's authorisation sample names."""
+    for username in (WALK_USER, WALK_BANK):
+        create_account(
+            conn,
+            username=username,
+            password=WALK_PASSWORD,
+            role=Role.MARKET_INSTITUTION,
+            display_name=f"walk {username}",
+            clock=SYSTEM_CLOCK,
+            hasher=FAST,
+        )
+
+
+def test_walk_samples_name_only_routes_that_exist() -> None:
+    stale = set(SAMPLES) - set(endpoints())
+    assert not stale, f"samples for routes the app no longer has: {sorted(stale)}"
 
 
 def test_the_walk_finds_every_documented_operation() -> None:
@@ -127,8 +221,11 @@ def anonymous(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A client of an app on an empty migrated store (public routes such as search read it)."""
     folder = tmp_path_factory.mktemp("anonymous")
     url = f"sqlite:///{folder / 'store.sqlite3'}"
-    init_store(url).dispose()
-    app = create_app(Settings(data_dir=folder, database_url=url))
+    engine = init_store(url)
+    with transaction(engine) as conn:
+        add_walk_accounts(conn)
+    engine.dispose()
+    app = create_app(Settings(data_dir=folder, database_url=url, password_hash_cost="fast"))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -156,6 +253,17 @@ def test_every_route_answers_each_role_as_declared(
 KEY_SOURCES = {Role.DATA_SOURCE: "shanghai"}
 
 
+def assert_answers_as_declared(response, method: str, path: str, role: Role, how: str) -> None:
+    roles = declared(method, path)
+    where = (method, path, role.value, how, response.status_code, response.text[:300])
+    assert response.status_code < 500, where
+    if Role.PUBLIC in roles or role in roles:
+        assert response.status_code not in (401, 403), where
+    else:
+        assert response.status_code == 403, where
+        assert response.headers["content-type"].startswith("application/problem+json"), where
+
+
 def test_every_route_answers_keys_of_each_role_as_declared(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -171,24 +279,116 @@ def test_every_route_answers_keys_of_each_role_as_declared(
                     role=role,
                     label=f"walk {role.value}",
                     source=KEY_SOURCES.get(role),
+                    **(
+                        {"province": "31", "domain": "market_regulation"}
+                        if role is Role.DEPARTMENT
+                        else {}
+                    ),
                     clock=SYSTEM_CLOCK,
+                )
+            add_walk_accounts(conn)
+    finally:
+        engine.dispose()
+    settings = Settings(data_dir=tmp_path, database_url=database_url, password_hash_cost="fast")
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for method, path in walk_order():
+            for role, key in keys.items():
+                response = call(client, method, path, sample_of(method, path), key=key)
+                assert_answers_as_declared(response, method, path, role, "api key")
+
+
+#: What each account role stands for in the walk (a subject account needs a subject).
+ACCOUNT_SCOPES: dict[Role, dict] = {
+    Role.DEPARTMENT: {"province": "31", "domain": "market_regulation"},
+    Role.CREDIT_OFFICE: {},
+    Role.DATA_SOURCE: {"source": "shanghai"},
+    Role.MARKET_INSTITUTION: {},
+}
+
+
+def account_store(database_url: str) -> None:
+    """A migrated store with the walk's accounts and one account of each account role."""
+    engine = init_store(database_url)
+    try:
+        with transaction(engine) as conn:
+            add_walk_accounts(conn)
+            subject_id = upsert_legal_subject(conn, "913205836000373417", "苏州华信科技有限公司")
+            for value in ACCOUNT_ROLES:
+                role = Role(value)
+                create_account(
+                    conn,
+                    username=f"walk-{value.replace('_', '-')}",
+                    password=WALK_PASSWORD,
+                    role=role,
+                    display_name=f"walk {value}",
+                    clock=SYSTEM_CLOCK,
+                    hasher=FAST,
+                    **ACCOUNT_SCOPES.get(role, {"subject_id": subject_id}),
                 )
     finally:
         engine.dispose()
-    app = create_app(Settings(data_dir=tmp_path, database_url=database_url))
-    with TestClient(app, raise_server_exceptions=False) as client:
-        for method, path in endpoints():
-            route = next(r for p, m, r in API_ROUTES if p == path and method in m)
-            roles = route_roles(route)
-            assert roles is not None
-            for role, key in keys.items():
-                response = call(client, method, path, SAMPLES[(method, path)], key)
-                where = (method, path, role.value, response.status_code, response.text)
-                assert response.status_code < 500, where
-                if Role.PUBLIC in roles or role in roles:
-                    assert response.status_code not in (401, 403), where
-                else:
-                    assert response.status_code == 403, where
+
+
+def log_in_every_role(client: TestClient) -> dict[Role, tuple[str, str]]:
+    """A session ``(token, csrf_token)`` per account role, through ``POST /api/v1/session``."""
+    walkers: dict[Role, tuple[str, str]] = {}
+    for value in ACCOUNT_ROLES:
+        client.cookies.clear()
+        login = client.post(
+            "/api/v1/session",
+            json={"username": f"walk-{value.replace('_', '-')}", "password": WALK_PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        token = login.cookies.get(SESSION_COOKIE)
+        assert token
+        walkers[Role(value)] = (token, login.json()["csrf_token"])
+    assert set(walkers) == set(Role) - {Role.PUBLIC}
+    return walkers
+
+
+def test_every_route_answers_sessions_of_each_role_as_declared(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Logged in through ``POST /api/v1/session`` as an account of each account role, as a
+    browser: the cookie on every request, the CSRF header on unsafe ones."""
+    account_store(database_url)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, password_hash_cost="fast")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        walkers = log_in_every_role(client)
+        for method, path in walk_order():
+            for role, session in walkers.items():
+                response = call(client, method, path, sample_of(method, path), session=session)
+                assert_answers_as_declared(response, method, path, role, "session")
+        # The walk ended each session last of all: the cookie no longer holds.
+        for session in walkers.values():
+            assert call(client, "GET", "/api/v1/me", {}, session=session).status_code == 401
+
+
+def test_a_cookie_caller_without_the_csrf_token_is_refused_on_every_unsafe_route(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each declared role by cookie, without the CSRF header: every unsafe route that is not
+    public answers 403 naming the header, and the session still holds for safe requests."""
+    account_store(database_url)
+    settings = Settings(data_dir=tmp_path, database_url=database_url, password_hash_cost="fast")
+    checked = 0
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        walkers = log_in_every_role(client)
+        for method, path in walk_order():
+            roles = declared(method, path)
+            if method == "GET" or Role.PUBLIC in roles:
+                continue
+            for role, (token, _) in walkers.items():
+                if role not in roles:
+                    continue
+                response = call(client, method, path, sample_of(method, path), session=(token, ""))
+                assert response.status_code == 403, (method, path, role, response.text)
+                assert "X-CSRF-Token" in response.json()["detail"]
+                checked += 1
+        for token, _ in walkers.values():
+            assert call(client, "GET", "/api/v1/me", {}, session=(token, "")).status_code == 200
+    assert checked >= len(walkers)  # logout at least, for every role
 
 
 def test_no_api_route_is_left_unguarded_by_a_mount() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +12,25 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from credit_yrd.api.app import create_app
+from credit_yrd.api.deps import optional_principal
 from credit_yrd.auth.api_keys import create_key
+from credit_yrd.auth.principal import Principal
+from credit_yrd.auth.roles import Role
 from credit_yrd.clock import FixedClock
 from credit_yrd.ids import resident_id
 from credit_yrd.settings import Settings
 from credit_yrd.store.engine import make_engine, transaction
 from credit_yrd.store.migrate import init_store
 from credit_yrd.store.schema import access_log, subjects
-from tests.ledger.conftest import CLOCK, PERSON_ID, REP_ID, Region, build_region
+from tests.ledger.conftest import (
+    CLOCK,
+    PERSON_ID,
+    REP_ID,
+    Region,
+    add_record,
+    build_region,
+    penalty,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -41,6 +53,7 @@ def setup(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Regio
                 label=f"测试 {name}",
                 source="shanghai" if role == "data_source" else None,
                 province=province,
+                domain="market_regulation" if role == "department" else None,
                 clock=CLOCK,
             )
     engine.dispose()
@@ -238,3 +251,153 @@ def test_no_public_file_of_a_generated_world_holds_a_resident_id(
     with check.connect() as conn:
         assert conn.execute(select(func.count()).select_from(access_log)).scalar_one() == 0
     check.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# audiences: department domains, paging, the audit period
+
+
+def add_records(database_url: str, region: Region, items: list[tuple[str, dict, str | None]]):
+    engine = make_engine(database_url)
+    made = {}
+    with transaction(engine) as conn:
+        for name, content, domain in items:
+            made[name] = add_record(
+                conn, name, subject_id=region.company_id, content=content, domain=domain
+            )
+    engine.dispose()
+    return made
+
+
+def test_a_department_reads_its_domain_only(setup, database_url: str) -> None:
+    client, region, _ = setup
+    made = add_records(
+        database_url,
+        region,
+        [
+            (
+                "eco",
+                penalty("31", "2026-03-02", CF_SSLY="ecology_environment"),
+                "ecology_environment",
+            ),
+            (
+                "market",
+                penalty("32", "2026-03-03", CF_SSLY="market_regulation"),
+                "market_regulation",
+            ),
+        ],
+    )
+    principal = Principal(
+        role=Role.DEPARTMENT,
+        key_id=None,
+        label="sh-eco",
+        province="31",
+        domain="ecology_environment",
+        account_id=50,
+    )
+    client.app.dependency_overrides[optional_principal] = lambda: principal
+    try:
+        url = f"/api/v1/subjects/{region.uscc}"
+        assert client.get(url).status_code == 400  # a purpose is still required
+        body = client.get(url, params={"purpose": "环境执法"}).json()
+        ids = record_ids(body)
+        assert body["audience"] == "authority"
+        assert made["eco"] in ids and region.records["shown"] in ids  # its domain; cross-domain
+        assert made["market"] not in ids and region.records["jiangsu_license"] not in ids
+        hidden = client.get(f"/api/v1/records/{made['market']}", params={"purpose": "环境执法"})
+        assert hidden.status_code == 404
+        shown = client.get(f"/api/v1/records/{made['eco']}", params={"purpose": "环境执法"})
+        assert shown.status_code == 200 and shown.json()["access_logged"]
+    finally:
+        client.app.dependency_overrides.clear()
+
+
+def test_a_large_file_is_walked_page_by_page(setup, database_url: str) -> None:
+    client, region, keys = setup
+    add_records(
+        database_url,
+        region,
+        [
+            (f"bulk{i}", penalty(str(200 + i), f"2026-0{1 + i % 5}-1{i % 9}"), None)
+            for i in range(30)
+        ],
+    )
+    url = f"/api/v1/subjects/{region.uscc}"
+    whole = client.get(url, params={"limit": 1000}).json()
+    order = [r["id"] for s in whole["sections"] for r in s["records"]]
+    assert len(order) == whole["record_count"] == 32 and whole["next_cursor"] is None
+    first = client.get(url).json()
+    assert first["limit"] == 200 and first["returned"] == 32
+    walked: list[int] = []
+    cursor = None
+    while True:
+        params = {"limit": "7", **({"cursor": cursor} if cursor else {})}
+        page = client.get(url, params=params).json()
+        assert [s["code"] for s in page["sections"]] == [s["code"] for s in whole["sections"]]
+        assert page["returned"] <= 7 and page["record_count"] == 32
+        walked.extend(r["id"] for s in page["sections"] for r in s["records"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == order
+    assert client.get(url, params={"limit": "0"}).status_code == 422
+    assert client.get(url, params={"limit": "1001"}).status_code == 422
+    bad = client.get(url, params={"cursor": "eyJ4Ijoi"})
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith(PROBLEM)
+    # an authority's page is logged with the records of that page
+    office = client.get(
+        url, params={"limit": "5", "purpose": "抽查"}, headers=auth(keys["office"])
+    ).json()
+    (entry,) = log_rows(client, keys["office"])
+    assert set(entry["record_ids"]) == record_ids(office) and len(entry["record_ids"]) == 5
+
+
+def test_audit_since_and_until(setup) -> None:
+    client, region, keys = setup
+    url = f"/api/v1/subjects/{region.uscc}"
+    for clock, purpose in (
+        (FixedClock(dt.datetime(2026, 5, 30, 10)), "五月三十日"),
+        (FixedClock(dt.datetime(2026, 5, 31, 23, 59)), "五月卅一日"),
+        (FixedClock(dt.datetime(2026, 6, 1, 0, 0)), "六月一日"),
+    ):
+        client.app.state.clock = clock
+        assert client.get(url, params={"purpose": purpose}, headers=auth(keys["office"])).json()[
+            "access_logged"
+        ]
+    client.app.state.clock = CLOCK
+
+    def purposes(**params: str) -> list[str]:
+        return [e["purpose"] for e in log_rows(client, keys["office"], **params)]
+
+    assert purposes(since="2026-05-31") == ["六月一日", "五月卅一日"]
+    assert purposes(until="2026-06-01") == ["五月卅一日", "五月三十日"]  # until is exclusive
+    assert purposes(since="2026-05-31", until="2026-06-01") == ["五月卅一日"]
+    assert purposes(since="2026-05-31T23:59:00+08:00") == ["六月一日", "五月卅一日"]
+    assert purposes(until="2026-05-31T15:59:00Z") == ["五月三十日"]  # 23:59 CST, exclusive
+    assert purposes(since="2026-05-31T16:00:00Z", subject=region.uscc) == ["六月一日"]
+    for since, until in (("2026-06-01", "2026-06-01"), ("2026-06-02", "2026-06-01")):
+        refused = client.get(
+            "/api/v1/audit",
+            params={"since": since, "until": until, "lang": "en"},
+            headers=auth(keys["office"]),
+        )
+        assert refused.status_code == 400, refused.text
+        assert "until must be after since" in refused.json()["detail"]
+    odd = client.get("/api/v1/audit", params={"since": "31/05/2026"}, headers=auth(keys["office"]))
+    assert odd.status_code == 422
+
+
+def test_a_natural_person_party_is_masked_in_an_organisations_public_file(
+    setup, database_url: str
+) -> None:
+    client, region, _ = setup
+    made = add_records(
+        database_url,
+        region,
+        [("party", penalty("41", "2026-03-05", CF_XDR_MC="赵六一", CF_XDR_LB="自然人"), None)],
+    )
+    response = client.get(f"/api/v1/subjects/{region.uscc}")
+    assert made["party"] in record_ids(response.json())
+    assert "赵六一" not in response.text and "赵**" in response.text
+    detail = client.get(f"/api/v1/records/{made['party']}/versions")
+    assert "赵六一" not in detail.text

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from credit_yrd.api.access import Role
 from credit_yrd.auth import (
     ApiKeyError,
+    DepartmentScopeRequiredError,
     InvalidLabelError,
     InvalidProvinceError,
     InvalidRoleError,
@@ -78,10 +79,17 @@ def test_a_data_source_key_takes_its_sources_province(engine: Engine) -> None:
 
 
 def test_other_roles(engine: Engine) -> None:
-    key_id, plaintext = make(engine, role=Role.DEPARTMENT, province="33", label="浙江市场监管")
+    key_id, plaintext = make(
+        engine, role=Role.DEPARTMENT, province="33", domain="市场监管", label="浙江市场监管"
+    )
     principal = auth(engine, plaintext)
     assert principal == Principal(
-        role=Role.DEPARTMENT, key_id=key_id, label="浙江市场监管", source=None, province="33"
+        role=Role.DEPARTMENT,
+        key_id=key_id,
+        label="浙江市场监管",
+        source=None,
+        province="33",
+        domain="market_regulation",
     )
     _, office = make(engine, role="credit_office")
     assert auth(engine, office) is not None
@@ -172,6 +180,8 @@ def test_list_keys_never_shows_the_hash(engine: Engine) -> None:
         ({"role": "department", "province": "99"}, InvalidProvinceError),
         ({"role": "department", "province": "3a"}, InvalidProvinceError),
         ({"role": "department", "province": "310000"}, InvalidProvinceError),
+        ({"role": "department", "domain": "taxation"}, DepartmentScopeRequiredError),
+        ({"role": "department", "province": "33"}, DepartmentScopeRequiredError),
         ({"role": "credit_office", "label": "   "}, InvalidLabelError),
         ({"role": "credit_office", "label": "长" * 201}, InvalidLabelError),
     ],

@@ -83,7 +83,17 @@ def test_add_json_is_one_object(database_url: str) -> None:
 
 def test_list_json_and_revoke(database_url: str) -> None:
     first = add_json(database_url, "--role", "data_source", "--source", "anhui", "--label", "安徽")
-    second = add_json(database_url, "--role", "department", "--province", "31", "--label", "部门")
+    second = add_json(
+        database_url,
+        "--role",
+        "department",
+        "--province",
+        "31",
+        "--domain",
+        "market_regulation",
+        "--label",
+        "部门",
+    )
     listed = run("key", "list", "--json", "--db", database_url)
     assert listed.exit_code == 0, listed.output
     rows = [json.loads(line) for line in listed.stdout.splitlines()]

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from credit_yrd.clock import FixedClock
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.legacy import add_legacy_codes
 from credit_yrd.store.records import append_version
-from credit_yrd.store.schema import subjects
+from credit_yrd.store.schema import accounts, subjects
 from credit_yrd.store.subjects import normalise_name, upsert_legal_subject
 from tests.ingest.builders import make_org_code, make_resident_id, make_uscc
 
@@ -148,3 +148,56 @@ def store(engine: Engine) -> Engine:
 @pytest.fixture
 def region(store: Engine) -> Region:
     return build_region(store)
+
+
+def insert_account(
+    conn: Connection,
+    username: str,
+    role: str,
+    *,
+    subject_id: int | None = None,
+    disabled: bool = False,
+) -> int:
+    """An account row written straight into the store (its password hash is never checked here)."""
+    return int(
+        conn.execute(
+            insert(accounts)
+            .values(
+                username=username,
+                password_hash="$argon2id$not-a-real-hash",
+                role=role,
+                display_name=username,
+                subject_id=subject_id,
+                created_at=CLOCK.now(),
+                disabled_at=CLOCK.now() if disabled else None,
+            )
+            .returning(accounts.c.id)
+        ).scalar_one()
+    )
+
+
+def add_record(
+    conn: Connection,
+    name: str,
+    *,
+    subject_id: int,
+    source: str = "shanghai",
+    kind: str = "penalty",
+    content: dict[str, Any] | None = None,
+    domain: str | None = None,
+    **kw: Any,
+) -> int:
+    """One record (its first or next version) for ``subject_id``; returns the record id."""
+    result = append_version(
+        conn,
+        source=source,
+        kind=kind,
+        source_key=name,
+        subject_id=subject_id,
+        content=content if content is not None else penalty(name, "2026-03-01"),
+        department=kw.pop("department", "上海市市场监督管理局"),
+        domain=domain,
+        clock=kw.pop("clock", CLOCK),
+        **kw,
+    )
+    return result.record_id

@@ -15,8 +15,8 @@ from credit_yrd.ledger import (
     record_detail,
 )
 from credit_yrd.ledger.files import (
-    AudienceNotSupportedError,
     CreditFile,
+    NotOwnFileError,
     ReaderRequiredError,
     mask_name,
     scrub_resident_ids,
@@ -164,9 +164,12 @@ def test_authority_view_needs_a_reader_and_a_purpose(store: Engine, region: Regi
     assert log_count(store) == 0
 
 
-def test_subject_audience_is_not_served_yet(store: Engine, region: Region) -> None:
-    with pytest.raises(AudienceNotSupportedError):
+def test_subject_view_needs_the_subject_itself(store: Engine, region: Region) -> None:
+    with pytest.raises(NotOwnFileError):
         read_file(store, region.company_id, Audience.SUBJECT)
+    with pytest.raises(ReaderRequiredError):
+        read_file(store, region.company_id, Audience.AUTHORISED)
+    assert log_count(store) == 0
 
 
 def test_a_natural_person_is_masked_in_public(store: Engine, region: Region) -> None:

@@ -29,6 +29,7 @@ def test_search_answers_the_public(client: TestClient, world: World) -> None:
     assert body["query"] == "华信科技"
     [item] = body["items"]
     assert item["id"] == world.ids["exact"]
+    assert body["total_exact"] is True
     assert set(item) == {
         "id",
         "name",
@@ -60,7 +61,16 @@ def test_search_by_code_and_filters(client: TestClient, world: World) -> None:
 def test_the_route_is_documented(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/search"]["get"]
     params = {p["name"] for p in operation["parameters"]}
-    assert params == {"q", "province", "city", "subject_type", "record_kind", "limit", "offset"}
+    assert params == {
+        "q",
+        "province",
+        "city",
+        "subject_type",
+        "record_kind",
+        "domain",
+        "limit",
+        "offset",
+    }
 
 
 @pytest.mark.parametrize(
@@ -77,6 +87,8 @@ def test_the_route_is_documented(client: TestClient) -> None:
         ({"q": "华信", "subject_type": "natural_person"}, 422),
         ({"q": "华信", "province": "99"}, 400),
         ({"q": "华信", "record_kind": "gossip"}, 400),
+        ({"q": "华信", "domain": "gossip"}, 400),
+        ({"q": "华信", "domain": "x" * 65}, 422),
         ({"q": "\u0000"}, 400),
     ],
 )
@@ -96,3 +108,28 @@ def test_injection_attempts_are_inert(client: TestClient, world: World, q: str) 
     for item in response.json()["items"]:
         assert item["subject_type"] != "natural_person"
     assert client.get("/api/v1/search", params={"q": "华信"}).json()["total"] == 6
+
+
+def test_traditional_and_width_variants_through_the_api(client: TestClient, world: World) -> None:
+    for q in ("華信科技", "华信科技有限責任公司", "华信科技"):
+        body = client.get("/api/v1/search", params={"q": q}).json()
+        assert {i["id"] for i in body["items"]} == {world.ids["suzhou"], world.ids["exact"]}, q
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "q=%ED%A0%80%E5%8D%8E%E4%BF%A1",  # a UTF-8-encoded lone surrogate, then 华信
+        "q=%FF%FE",  # not UTF-8 at all
+        "q=%00",
+        "q=%25",
+        "q=_",
+        "q=%E5%8D%8E%E4%BF%A1&domain=%00",
+    ],
+)
+def test_undecodable_or_odd_queries_never_fail(client: TestClient, raw: str) -> None:
+    response = client.get(f"/api/v1/search?{raw}")
+    assert response.status_code in (200, 400, 422), response.text
+    assert response.status_code == 200 or response.headers["content-type"].startswith(
+        "application/problem+json"
+    )

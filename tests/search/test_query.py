@@ -212,7 +212,6 @@ INJECTIONS = [
     "\\",
     "\\%",
     "\u202e华信",
-    "華信",
     "💣💣",
     "华\u0000",
 ]
@@ -223,7 +222,7 @@ def test_injection_attempts_are_inert(world: World, q: str) -> None:
     result = find(world, q, limit=100)
     for item in result.items:
         assert item.subject_type != "natural_person"
-    if any(ch in q for ch in "%_'\"<\\") or "💣" in q or "華" in q:
+    if any(ch in q for ch in "%_'\"<\\") or "💣" in q:
         assert result.total == 0, q
     with world.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(subjects)).scalar_one() == 33
@@ -251,3 +250,162 @@ def test_indexing_is_idempotent_and_rebuild_restores(world: World) -> None:
         after = conn.execute(select(func.count()).select_from(subject_terms)).scalar_one()
     assert before == after > 0
     assert keys(world, ids_of(world, "华信科技")) == {"suzhou", "exact"}
+
+
+def add_subject(world: World, name: str, division: str = "310115", n: int = 900) -> int:
+    from credit_yrd.store.subjects import upsert_legal_subject
+    from tests.search.conftest import CLOCK, _uscc
+
+    with world.engine.begin() as conn:
+        subject_id = upsert_legal_subject(
+            conn, _uscc(n), name, "legal_person", division, clock=CLOCK
+        )
+        index_subjects(conn, [subject_id])
+    return subject_id
+
+
+@pytest.mark.parametrize("q", ["華信科技", "華信科技有限責任公司", "华信科技有限責任公司"])
+def test_traditional_queries_find_simplified_names(world: World, q: str) -> None:
+    assert keys(world, ids_of(world, q)) == {"suzhou", "exact"}
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["华信国际贸易有限公司", "華信國際", "国际贸易", "信國際貿", "华信国际贸易有限责任公司", "華"],
+)
+def test_names_stored_in_traditional_characters_are_found(world: World, q: str) -> None:
+    stored = add_subject(world, "華信國際貿易有限責任公司")
+    assert stored in ids_of(world, q)
+
+
+def test_traditional_names_are_confirmed_on_their_folded_form(world: World) -> None:
+    stored = add_subject(world, "華信國際貿易有限責任公司")
+    # Every bigram of the query is in the name, but not together: not a match.
+    assert stored not in ids_of(world, "华信贸易")
+    assert find(world, "华信国际贸易有限公司").items[0].id == stored
+
+
+@pytest.mark.parametrize(
+    "q", ["恒达０１号", "恒达01号", "恒达 01 号有限公司", "恒达01号有限责任公司"]
+)
+def test_full_width_digits_and_spaces(world: World, q: str) -> None:
+    assert keys(world, ids_of(world, q)) == {"hengda1"}
+
+
+def test_domain_filter(world: World) -> None:
+    from credit_yrd.store.records import RecordItem, append_versions_bulk
+
+    with world.engine.begin() as conn:
+        append_versions_bulk(
+            conn,
+            [
+                RecordItem(
+                    "jiangsu",
+                    "penalty",
+                    "D-1",
+                    {"d": 1},
+                    world.ids["suzhou"],
+                    domain="market_regulation",
+                ),
+                RecordItem(
+                    "zhejiang",
+                    "penalty",
+                    "D-2",
+                    {"d": 2},
+                    world.ids["hangzhou"],
+                    domain="market_regulation",
+                ),
+                RecordItem(
+                    "anhui", "penalty", "D-3", {"d": 3}, world.ids["shop"], domain="taxation"
+                ),
+            ],
+        )
+        append_versions_bulk(  # Hangzhou's record is withdrawn: no longer current
+            conn,
+            [
+                RecordItem(
+                    "zhejiang",
+                    "penalty",
+                    "D-2",
+                    {"d": 2},
+                    world.ids["hangzhou"],
+                    status="withdrawn",
+                    domain="market_regulation",
+                )
+            ],
+        )
+    assert keys(world, ids_of(world, "华信", domain="market_regulation")) == {"suzhou"}
+    assert keys(world, ids_of(world, "华信", domain="市场监管")) == {"suzhou"}
+    assert keys(world, ids_of(world, "华信", domain="taxation")) == {"shop"}
+    assert ids_of(world, "华信", domain="court") == []
+    assert keys(world, ids_of(world, SUZHOU_USCC, domain="market_regulation")) == {"suzhou"}
+    assert ids_of(world, SUZHOU_USCC, domain="taxation") == []
+    with pytest.raises(SearchError, match="domain"):
+        find(world, "华信", domain="gossip")
+
+
+def test_a_capped_search_says_so_and_keeps_exact_and_prefix_matches_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import credit_yrd.search.query as query
+
+    last = add_subject(world, "恒达有限公司", "330102", n=950)
+    full = find(world, "恒达", limit=100)
+    assert full.total == 26 and full.total_exact
+    monkeypatch.setattr(query, "MATCH_CAP", 3)
+    capped = find(world, "恒达有限公司", limit=100)
+    assert not capped.total_exact and capped.total >= 3
+    assert capped.items[0].id == last  # the exact name, though beyond the cap in id order
+    inside = find(world, "达0", limit=100)
+    assert not inside.total_exact
+    assert all("恒达0" in item.name for item in inside.items)
+
+
+def test_a_bounded_walk_says_so(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import credit_yrd.search.query as query
+
+    monkeypatch.setattr(query, "PROBE_CAP", 2)
+    monkeypatch.setattr(query, "SCAN_CAP", 5)
+    # A filter (or a longer query) can reject postings: the walk is bounded, and says so.
+    result = find(world, "恒达", province="33", limit=100)
+    assert not result.total_exact
+    assert 0 < result.total < 25
+    assert all(item.name.startswith("恒达") for item in result.items)
+    assert not find(world, "恒达", limit=100).total_exact
+    monkeypatch.setattr(query, "SCAN_CAP", 100)
+    exact = find(world, "恒达", province="33", limit=100)
+    assert exact.total == 25 and exact.total_exact
+
+
+@pytest.mark.parametrize(
+    "q", ["\ud800华信", "华\udfff信", "\ud800", "华信\x00\x00", "\ufeff华信", "华" * 100, "ab" * 50]
+)
+def test_odd_unicode_never_breaks(world: World, q: str) -> None:
+    try:
+        result = find(world, q, limit=100)
+    except SearchError:
+        return
+    assert all(item.subject_type != "natural_person" for item in result.items)
+    if "信" in q:
+        assert result.total == 6
+
+
+def test_ten_thousand_characters_are_refused_before_any_work(world: World) -> None:
+    with pytest.raises(SearchError, match="过长"):
+        find(world, "华信" * 5_000)
+
+
+def test_the_index_holds_prefix_and_fold_terms(world: World) -> None:
+    from credit_yrd.search.index import FOLDED, START, terms_of
+
+    assert terms_of("华信科技") == [START + "华", "华信", "信科", "科技", START + "华信"]
+    assert terms_of("華信") == [START + "华", "华信", START + "华信", FOLDED]
+    assert terms_of("华") == [START + "华"]
+    stored = add_subject(world, "華信")
+    with world.engine.connect() as conn:
+        held = set(
+            conn.execute(
+                select(subject_terms.c.term).where(subject_terms.c.subject_id == stored)
+            ).scalars()
+        )
+    assert held == {START + "华", "华信", START + "华信", FOLDED}

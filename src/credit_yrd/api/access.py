@@ -2,8 +2,8 @@
 
 Every route of the app declares its audience with :func:`allow`; :func:`check_routes_declared`
 refuses to build an app in which any route does not (deny by default). Roles other than ``public``
-need an authenticated caller (an API key, see :mod:`credit_yrd.api.deps`): without a key, or with a
-key that is malformed, unknown or revoked, such a route answers 401 with a ``WWW-Authenticate:
+need an authenticated caller (an API key or a portal session, see :mod:`credit_yrd.api.deps`):
+without credentials, or with a key that is malformed, unknown or revoked, such a route answers 401 with a ``WWW-Authenticate:
 Bearer`` challenge; with a valid key whose role is not among the declared ones, 403. A route open to
 ``public`` never looks at credentials. Finer checks (a data source reads only its own batches) are
 the route's own, with :func:`credit_yrd.api.deps.current_principal`.
@@ -29,7 +29,8 @@ def allow(*roles: Role) -> Any:
     """A route dependency naming the roles that may call the route.
 
     With ``Role.PUBLIC`` among them anyone may call and no credentials are read. Otherwise the
-    caller must present a valid API key (401 without one) whose role is one of ``roles`` (403).
+    caller must present a valid API key or session (401 without) whose role is one of ``roles``
+    (403).
     """
     if not roles:
         raise ValueError("allow() needs at least one role")

@@ -1,24 +1,33 @@
 """Request dependencies: the settings, the store engine and the calling principal.
 
-A caller presents an API key as ``Authorization: Bearer <key>`` or as ``X-API-Key: <key>`` (the
-bearer header wins when both are sent). :func:`optional_principal` answers who calls (``None`` for
-no key; 401 for a key that is malformed, unknown or revoked); :func:`current_principal` demands
-one. The engine lives on ``app.state.engine`` and is made on first use, so an app whose routes are
-all public never opens the store.
+A system presents an API key as ``Authorization: Bearer <key>`` or as ``X-API-Key: <key>`` (the
+bearer header wins when both are sent); a person logged in to the portal presents the session
+cookie ``cyrd_session``. A key header wins over the cookie. :func:`optional_principal` answers who
+calls (``None`` for no credentials or a session that is unknown, expired or ended; 401 for a key
+that is malformed, unknown or revoked); :func:`current_principal` demands one.
+
+A caller authenticated by its cookie must send the session's CSRF token in ``X-CSRF-Token`` with
+every unsafe request (POST, PUT, PATCH, DELETE) to ``/api`` (403 otherwise): a browser attaches the
+cookie to requests another site makes it send, but only the portal knows the token. Key callers
+send no cookie and need no token. The engine lives on ``app.state.engine`` and is made on first use,
+so an app whose routes are all public never opens the store.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from credit_yrd.auth.api_keys import Principal, authenticate
+from credit_yrd.auth.sessions import SESSION_COOKIE, SessionInfo, lookup_session
+from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.settings import Settings, get_settings
 from credit_yrd.store.engine import make_engine
 from credit_yrd.store.errors import StoreError
@@ -37,6 +46,18 @@ api_key_header = APIKeyHeader(
     scheme_name="ApiKeyHeader",
     description="API 密钥，放在 X-API-Key 头中 (API key in the X-API-Key header)",
 )
+
+session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="SessionCookie",
+    description="门户登录会话 Cookie（POST /api/v1/session 登录获得）；不安全的请求须带 X-CSRF-Token 头 "
+    "(portal session cookie from POST /api/v1/session; unsafe requests need the X-CSRF-Token header)",
+)
+
+#: The header that carries the session's CSRF token on unsafe requests of cookie callers.
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _ENGINE_LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
@@ -82,6 +103,62 @@ def get_engine(request: Request) -> Engine:
     return engine_of(request.app)
 
 
+def clock_of(request: Request) -> Clock:
+    """The app's clock (``app.state.clock`` when set, e.g. by tests; the system clock otherwise)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock if clock is not None else SYSTEM_CLOCK
+
+
+_NO_SESSION = object()
+
+
+def session_of(request: Request) -> SessionInfo | None:
+    """The live portal session of the request's cookie, or ``None`` (looked up once per request).
+
+    This says nothing about API keys: a request may carry both, and then the key is the caller.
+    """
+    cached = getattr(request.state, "credit_yrd_session", _NO_SESSION)
+    if cached is not _NO_SESSION:
+        return cached if isinstance(cached, SessionInfo) else None
+    token = request.cookies.get(SESSION_COOKIE)
+    found: SessionInfo | None = None
+    if token:
+        try:
+            with engine_of(request.app).connect() as conn:
+                found = lookup_session(conn, token, clock=clock_of(request))
+        except SQLAlchemyError as exc:
+            _log.error("session lookup failed on the store: %s", exc)
+            raise store_unavailable() from None
+    request.state.credit_yrd_session = found
+    return found
+
+
+def csrf_of(request: Request) -> str | None:
+    """The CSRF token of the request's portal session (for forms and pages), or ``None``."""
+    found = session_of(request)
+    return found.csrf_token if found is not None else None
+
+
+def csrf_refused() -> HTTPException:
+    return HTTPException(
+        status_code=403,
+        detail=f"缺少或错误的防伪令牌：以会话登录时，修改类请求须在 {CSRF_HEADER} 头中带上登录时"
+        f"得到的 csrf_token (missing or wrong CSRF token: with a session cookie, unsafe requests "
+        f"must send the csrf_token from login in the {CSRF_HEADER} header)",
+    )
+
+
+def check_csrf(request: Request, found: SessionInfo) -> None:
+    """403 unless an unsafe request to ``/api`` carries the session's CSRF token."""
+    if request.method.upper() not in UNSAFE_METHODS or not request.url.path.startswith("/api"):
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(
+        sent.encode("utf-8", "replace"), found.csrf_token.encode("utf-8")
+    ):
+        raise csrf_refused()
+
+
 def unauthenticated(invalid: bool = False) -> HTTPException:
     """401 with the ``WWW-Authenticate`` challenge (RFC 6750)."""
     if invalid:
@@ -101,11 +178,19 @@ def optional_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     header_key: Annotated[str | None, Depends(api_key_header)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> Principal | None:
-    """The caller, or ``None`` when no key is presented; 401 for a key that does not hold."""
+    """The caller, or ``None`` when there is none; 401 for a key that does not hold, 403 for a
+    cookie caller's unsafe request without the session's CSRF token."""
     presented = bearer.credentials if bearer is not None else header_key
     if presented is None or not presented.strip():
-        return None
+        if not cookie:
+            return None
+        found = session_of(request)
+        if found is None:
+            return None
+        check_csrf(request, found)
+        return found.principal
     engine = engine_of(request.app)
     try:
         with engine.connect() as conn:

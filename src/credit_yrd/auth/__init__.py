@@ -1,16 +1,38 @@
-"""Authentication: API keys for data sources, departments, the credit office and market
-institutions.
+"""Authentication: API keys for systems, accounts and portal sessions for people.
 
 A key is shown once, when it is created; the store keeps only its lookup prefix and the SHA-256 of
 the whole key. :func:`authenticate` turns a presented key into a :class:`Principal` (who calls, in
-which role, for which source and province), or ``None``.
+which role, for which source and province), or ``None``. An account's password is kept as an
+argon2id hash; :func:`verify_login` checks it and :func:`start_session` opens a portal session,
+whose cookie :func:`lookup_session` turns back into a :class:`Principal`.
 """
 
 from __future__ import annotations
 
+from credit_yrd.auth.accounts import (
+    AccountError,
+    AccountInfo,
+    AccountNotFoundError,
+    AccountScopeError,
+    InvalidAccountRoleError,
+    InvalidDisplayNameError,
+    InvalidUsernameError,
+    UsernameTakenError,
+    WeakPasswordError,
+    create_account,
+    disable_account,
+    get_account,
+    list_accounts,
+    password_hasher,
+    principal_of,
+    set_password,
+    verify_login,
+)
 from credit_yrd.auth.api_keys import (
     KEY_ROLES,
     ApiKeyError,
+    DepartmentScopeRequiredError,
+    InvalidDomainError,
     InvalidLabelError,
     InvalidProvinceError,
     InvalidRoleError,
@@ -21,29 +43,68 @@ from credit_yrd.auth.api_keys import (
     SourceRequiredError,
     UnknownKeySourceError,
     authenticate,
+    checked_domain,
+    checked_province,
     create_key,
     get_key,
     hash_key,
     list_keys,
     revoke_key,
 )
+from credit_yrd.auth.sessions import (
+    SESSION_COOKIE,
+    NewSession,
+    SessionInfo,
+    end_session,
+    end_sessions_of,
+    lookup_session,
+    start_session,
+)
 
 __all__ = [
     "KEY_ROLES",
+    "SESSION_COOKIE",
+    "AccountError",
+    "AccountInfo",
+    "AccountNotFoundError",
+    "AccountScopeError",
     "ApiKeyError",
+    "DepartmentScopeRequiredError",
+    "InvalidAccountRoleError",
+    "InvalidDisplayNameError",
+    "InvalidDomainError",
     "InvalidLabelError",
     "InvalidProvinceError",
     "InvalidRoleError",
+    "InvalidUsernameError",
     "KeyInfo",
     "KeyNotFoundError",
+    "NewSession",
     "Principal",
+    "SessionInfo",
     "SourceNotAllowedError",
     "SourceRequiredError",
     "UnknownKeySourceError",
+    "UsernameTakenError",
+    "WeakPasswordError",
     "authenticate",
+    "checked_domain",
+    "checked_province",
+    "create_account",
     "create_key",
+    "disable_account",
+    "end_session",
+    "end_sessions_of",
+    "get_account",
     "get_key",
     "hash_key",
+    "list_accounts",
     "list_keys",
+    "lookup_session",
+    "password_hasher",
+    "principal_of",
     "revoke_key",
+    "set_password",
+    "start_session",
+    "verify_login",
 ]

@@ -8,7 +8,9 @@ password hash: nobody can search its space, so one SHA-256 is enough, and lookup
 
 Roles are those of :class:`credit_yrd.auth.roles.Role` that a key can hold (``public`` and
 ``subject`` are not key roles). A ``data_source`` key belongs to one source of the ``sources``
-table and takes that source's province; it may push and read that source's batches only.
+table and takes that source's province; it may push and read that source's batches only. A
+``department`` key may carry a domain (a code of the standard's code list ``domain``).
+:func:`checked_province` and :func:`checked_domain` are shared with the accounts.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids.divisions import is_province_code
+from credit_yrd.standards.loader import get_standard
 from credit_yrd.store.schema import API_KEY_ROLES, api_keys, sources
 
 #: Every key starts with this, so that a leaked key is easy to recognise (secret scanners).
@@ -71,8 +74,16 @@ class InvalidProvinceError(ApiKeyError):
     """The province is not a two-digit province-level division code, or contradicts the source."""
 
 
+class InvalidDomainError(ApiKeyError):
+    """The domain is not a code of the standard's code list ``domain``, or not for this role."""
+
+
 class InvalidLabelError(ApiKeyError):
     """The label is empty or too long."""
+
+
+class DepartmentScopeRequiredError(ApiKeyError):
+    """A department key was asked for without its province or its domain."""
 
 
 class KeyNotFoundError(ApiKeyError):
@@ -91,6 +102,7 @@ class KeyInfo:
     label: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None
+    domain: str | None = None
 
     @property
     def active(self) -> bool:
@@ -103,6 +115,7 @@ class KeyInfo:
             "role": self.role,
             "source": self.source,
             "province": self.province,
+            "domain": self.domain,
             "label": self.label,
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
@@ -138,7 +151,11 @@ def _label(label: str) -> str:
     return text
 
 
-def _province(province: str | None) -> str | None:
+def checked_province(province: str | None) -> str | None:
+    """A province-level division code (two digits, e.g. ``31``) stripped, or ``None`` for none.
+
+    Raises :class:`InvalidProvinceError` for anything else.
+    """
     if province is None:
         return None
     text = province.strip()
@@ -148,6 +165,24 @@ def _province(province: str | None) -> str | None:
             f"{province!r} is not a province-level division code (two digits, e.g. 31)",
         )
     return text
+
+
+def checked_domain(domain: str | None) -> str | None:
+    """The code of code list ``domain`` for a code, label or alias (``市场监管`` →
+    ``market_regulation``), or ``None`` for none.
+
+    Raises :class:`InvalidDomainError` for anything else, naming the valid codes.
+    """
+    if domain is None:
+        return None
+    codes = get_standard().code_lists["domain"]
+    if not codes.is_valid(domain):
+        known = ", ".join(codes.codes())
+        raise InvalidDomainError(
+            f"“{domain}”不是领域代码表（domain）中的代码；可选：{known}",
+            f"{domain!r} is not a code of code list 'domain'; choose one of {known}",
+        )
+    return codes.normalise(domain)
 
 
 def _new_prefix(conn: Connection) -> str:
@@ -165,17 +200,27 @@ def create_key(
     label: str,
     source: str | None = None,
     province: str | None = None,
+    domain: str | None = None,
     clock: Clock,
 ) -> tuple[int, str]:
     """Create a key; returns ``(key_id, plaintext)``. The plaintext is not kept: show it once.
 
     A ``data_source`` key must name a source of the ``sources`` table and gets its province (a
     province given as well must agree). Other roles may not name a source; their province is
-    optional. Raises a subclass of :class:`ApiKeyError` with a bilingual message.
+    optional, except that a ``department`` key must name its province and its ``domain`` (a
+    department is a regulator of one province and one domain: a key without them would read
+    every domain, so it is refused — deny by default); no other role carries a domain. Raises a
+    subclass of :class:`ApiKeyError` with a bilingual message.
     """
     chosen = _role(role)
     text = _label(label)
-    wanted_province = _province(province)
+    wanted_province = checked_province(province)
+    if domain is not None and domain.strip() and chosen is not Role.DEPARTMENT:
+        raise InvalidDomainError(
+            f"只有部门（department）密钥可指定领域；角色“{chosen.value}”不能指定",
+            f"only department keys carry a domain; role {chosen.value!r} cannot",
+        )
+    wanted_domain = checked_domain(domain) if domain is not None and domain.strip() else None
     if chosen is Role.DATA_SOURCE:
         code = (source or "").strip()
         if not code:
@@ -208,6 +253,11 @@ def create_key(
             )
         source_code = None
 
+    if chosen is Role.DEPARTMENT and (wanted_province is None or wanted_domain is None):
+        raise DepartmentScopeRequiredError(
+            "部门（department）密钥须指定省份（--province）和领域（--domain）",
+            "a department key must name its province (--province) and domain (--domain)",
+        )
     prefix = _new_prefix(conn)
     plaintext = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
     key_id = conn.execute(
@@ -218,6 +268,7 @@ def create_key(
             role=chosen.value,
             source=source_code,
             province=wanted_province,
+            domain=wanted_domain,
             label=text,
             created_at=clock.now(),
         )
@@ -293,6 +344,7 @@ _SHOWN_COLUMNS = (
     api_keys.c.label,
     api_keys.c.created_at,
     api_keys.c.revoked_at,
+    api_keys.c.domain,
 )
 
 
@@ -306,6 +358,7 @@ def _info(row: Any) -> KeyInfo:
         label=row.label,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        domain=row.domain,
     )
 
 

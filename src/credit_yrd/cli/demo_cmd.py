@@ -2,21 +2,26 @@
 
 On a fresh installation: the store is created, a world of about 20,000 subjects is generated into
 ``<data_dir>/world`` (once; later runs reuse it), each province's folder is ingested with progress
-bars and receipts (a re-run finds every file already accepted and writes nothing), and the server
-starts on the configured host and port.
+bars and receipts (a re-run finds every file already accepted and writes nothing), one portal account per
+role is made (once; the passwords are kept in ``<data_dir>/demo-accounts.json`` and printed on every
+run with the login address), and the server starts on the configured host and port.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from credit_yrd.cli.context import CliState
 from credit_yrd.cli.output import out
+
+if TYPE_CHECKING:
+    from credit_yrd.demo.accounts import DemoAccount
 
 PROVINCES = ("shanghai", "jiangsu", "zhejiang", "anhui")
 DEMO_SUBJECTS = 20_000
@@ -76,12 +81,75 @@ def ingest_world(st: CliState, engine: Any, folder: Path) -> None:
         run_ingest(st, engine, [folder / source], source, as_json=False)
 
 
+def account_scope(st: CliState, account: DemoAccount) -> str:
+    """What a demo account stands for, in words."""
+    from credit_yrd.auth.roles import Role
+
+    if account.role is Role.SUBJECT:
+        return f"{account.subject_name or ''} {account.subject_uscc or ''}".strip()
+    if account.role is Role.DEPARTMENT:
+        return st.t(
+            f"省份 {account.province}，领域 {account.domain}",
+            f"province {account.province}, domain {account.domain}",
+        )
+    if account.role is Role.CREDIT_OFFICE:
+        if account.province is None:
+            return st.t("全区域", "whole region")
+        return st.t(f"省份 {account.province}", f"province {account.province}")
+    if account.role is Role.DATA_SOURCE:
+        return st.t(
+            f"来源 {account.source}（省份 {account.province}）",
+            f"source {account.source} (province {account.province})",
+        )
+    return st.t("市场机构", "market institution")
+
+
+def print_demo_accounts(st: CliState, accounts: list[DemoAccount]) -> None:
+    """The demo logins as a table, with where to log in and where the passwords are kept."""
+    from credit_yrd.demo.accounts import passwords_path
+
+    table = Table(title=st.t("演示账户 (demo logins)", "demo logins"), padding=(0, 2))
+    for zh, en in (
+        ("用户名", "username"),
+        ("角色", "role"),
+        ("范围", "scope"),
+        ("口令", "password"),
+    ):
+        table.add_column(st.t(zh, en))
+    for account in accounts:
+        table.add_row(
+            escape(account.username),
+            account.role.value,
+            escape(account_scope(st, account)),
+            escape(account.password),
+        )
+    out.print(table)
+    h, p = st.settings.host, st.settings.port
+    where = escape(str(passwords_path(st.settings.data_dir)))
+    out.print(
+        st.t(
+            f"登录：http://{h}:{p}/login （口令保存在 {where}，仅供演示）",
+            f"log in at http://{h}:{p}/login (passwords kept in {where}, for the demo only)",
+        )
+    )
+
+
 def run_demo(st: CliState, url: str, *, subjects: int, seed: int) -> None:
+    from credit_yrd.auth.accounts import password_hasher
+    from credit_yrd.clock import SYSTEM_CLOCK
+    from credit_yrd.demo.accounts import ensure_demo_accounts
     from credit_yrd.store.migrate import init_store
 
     folder = ensure_world(st, subjects, seed)
     engine = init_store(url)
     try:
         ingest_world(st, engine, folder)
+        accounts = ensure_demo_accounts(
+            engine,
+            st.settings.data_dir,
+            SYSTEM_CLOCK,
+            hasher=password_hasher(st.settings.password_hash_cost),
+        )
     finally:
         engine.dispose()
+    print_demo_accounts(st, accounts)

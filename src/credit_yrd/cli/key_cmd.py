@@ -86,6 +86,14 @@ def add(
         str | None,
         typer.Option("--province", help="省级区划代码两位，如 32 (province code, e.g. 32)"),
     ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="领域（代码表 domain，如 market_regulation）；仅 department 可用 (domain, "
+            "department keys only)",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -100,6 +108,7 @@ def add(
                 label=label,
                 source=source,
                 province=province,
+                domain=domain,
                 clock=SYSTEM_CLOCK,
             )
             info = get_key(conn, key_id)
@@ -119,6 +128,8 @@ def add(
         where.append(st.t(f"来源 {info.source}", f"source {info.source}"))
     if info.province:
         where.append(st.t(f"省份 {info.province}", f"province {info.province}"))
+    if info.domain:
+        where.append(st.t(f"领域 {info.domain}", f"domain {info.domain}"))
     detail = st.t("，", ", ").join([_role_text(st, info.role), *where])
     out.print(
         st.t(
@@ -163,6 +174,7 @@ def list_cmd(
         ("角色", "role"),
         ("来源", "source"),
         ("省份", "province"),
+        ("领域", "domain"),
         ("名称", "label"),
         ("创建时间", "created"),
         ("状态", "status"),
@@ -175,6 +187,7 @@ def list_cmd(
             info.role,
             escape(info.source or "-"),
             info.province or "-",
+            info.domain or "-",
             escape(info.label),
             info.created_at.isoformat(timespec="seconds"),
             _when(info, st),

@@ -22,6 +22,7 @@ from credit_yrd.cli import (
     search_cmd,
     standard_cmd,
     store_cmd,
+    user_cmd,
 )
 from credit_yrd.cli.context import CliState
 from credit_yrd.cli.output import err, out
@@ -74,6 +75,7 @@ app.add_typer(id_cmd.app, name="id")
 app.add_typer(standard_cmd.app, name="standard")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(key_cmd.app, name="key")
+app.add_typer(user_cmd.app, name="user")
 app.add_typer(search_cmd.app, name="search")
 store_cmd.register(app)
 generate_cmd.register(app)

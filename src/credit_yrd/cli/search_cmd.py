@@ -37,6 +37,12 @@ def find(
     record_kind: Annotated[
         str | None, typer.Option("--kind", help="有该类有效记录 (has a record of this kind)")
     ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain", help="有该领域的有效记录，如 市场监管 (has a record of this domain)"
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="每页条数 1–100 (page size)")] = 20,
     offset: Annotated[int, typer.Option("--offset", help="偏移量 (offset)")] = 0,
     db: DbOption = None,
@@ -59,6 +65,7 @@ def find(
                 city=city,
                 subject_type=subject_type,
                 record_kind=record_kind,
+                domain=domain,
                 limit=limit,
                 offset=offset,
             )
@@ -88,7 +95,8 @@ def find(
         )
     out.print(table)
     shown = f"{offset + 1}–{offset + len(result.items)}" if result.items else "0"
-    out.print(st.t(f"共 {result.total} 个，显示 {shown}", f"{result.total} found, showing {shown}"))
+    total = f"{result.total:,}" if result.total_exact else f"{result.total:,}+"
+    out.print(st.t(f"共 {total} 个，显示 {shown}", f"{total} found, showing {shown}"))
 
 
 @app.command("reindex")

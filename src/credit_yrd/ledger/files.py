@@ -4,30 +4,50 @@ One file per subject across the region: the subject's basics, then the sections 
 public credit report in the order of code list ``report_section``, each holding the subject's
 current records (the latest version of each record) of the kinds filed under that section.
 
-Audiences (:class:`Audience`):
+Audiences (:class:`Audience`; which caller gets which is :mod:`credit_yrd.ledger.audiences`):
 
 - ``public`` — only fields the standard marks ``public``; only records whose latest version is
   ``active`` and whose publication window is open on the day asked about; values of personal
   document fields never appear (not even masked: the field is not public), identifiers pass
   through :func:`credit_yrd.ids.masking.mask` (public codes stay, anything that reads as a
   resident ID number is masked), any resident ID number inside free text is masked, and a natural
-  person's name is masked (张三 → 张*).
+  person's name is masked (张三 → 张*): the name of a subject that is a natural person, and the
+  name of any party or shareholder a record says is a natural person (``party_type`` 自然人),
+  in whoever's file it stands.
 - ``authority`` — a department or credit office reading with a stated purpose: ``public`` and
   ``shared`` fields in clear, ``restricted`` fields only in their masked form, every current record
-  whatever its status or window, but only records whose source's province lies in the reader's
-  scope (the reader's province; ``None`` is the whole region; records of a national source, which
-  has no province, are in every scope). Each such read writes one row to the access log
-  (:mod:`credit_yrd.ledger.audit`) in the caller's transaction.
-- ``subject`` — the subject reading its own file (everything about it plus the reads of its
-  non-public data) arrives with accounts; :func:`credit_file` refuses it until then.
+  whatever its status or window, but only records in the reader's scope: the record's source's
+  province is the reader's (``None`` is the whole region; records of a national source, which has
+  no province, are in every scope), and, for a department, the record's domain (``records.domain``,
+  else :meth:`~credit_yrd.standards.models.RecordKind.domain_of`) is the department's or none
+  (cross-domain kinds: registration, licences, commitments …). Each such read writes one row to
+  the access log (:mod:`credit_yrd.ledger.audit`) in the caller's transaction.
+- ``authorised`` — a market institution reading under the subject's authorisation: the fields of
+  the authority view, every province, every domain; logged as the authority view is, with the
+  authorisation as its purpose.
+- ``subject`` — the subject reading its own file: every current record whatever its status,
+  window, province or domain, every field (restricted ones in clear; personal document numbers,
+  which the store keeps only as ``{hash, masked}``, in their masked form), and ``reads``: the
+  access-log rows about it, newest first. Not logged.
+
+A file is served a page at a time (:data:`DEFAULT_PAGE_SIZE` records, at most
+:data:`MAX_PAGE_SIZE`): records in section order, then newest first, then kind and id; the opaque
+``next_cursor`` names the last record served, so that the next page starts right after it with no
+gap and no repeat. Only the records of the page are logged as read.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -37,27 +57,50 @@ from sqlalchemy.engine import Connection, Row
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids import resident_id
+from credit_yrd.ids._text import compact_text
+from credit_yrd.ids.detect import could_be_resident_id
 from credit_yrd.ids.divisions import province_name
 from credit_yrd.ids.masking import mask, mask_resident_id
-from credit_yrd.ledger.audit import Reader, log_read
+from credit_yrd.ledger.audit import (
+    DEFAULT_LIMIT,
+    AccessLogPage,
+    Reader,
+    log_read,
+    reads_of_subject,
+)
 from credit_yrd.standards.models import FieldDef, RecordKind, Standard
 from credit_yrd.standards.publication import PublicationWindow, publication_window
 from credit_yrd.store.records import history, latest_versions
 from credit_yrd.store.schema import records, sources, subjects
 
+DEFAULT_PAGE_SIZE = 200
+MAX_PAGE_SIZE = 1000
+CURSOR_MAX_CHARS = 400
+
 
 class Audience(StrEnum):
     PUBLIC = "public"
     AUTHORITY = "authority"
+    AUTHORISED = "authorised"
     SUBJECT = "subject"
 
 
-class AudienceNotSupportedError(CreditYrdError):
-    """The audience asked for is not served yet."""
-
-
 class ReaderRequiredError(CreditYrdError):
-    """An authority view was asked for without a reader to log."""
+    """An authority or authorised view was asked for without a reader to log."""
+
+
+class NotOwnFileError(CreditYrdError):
+    """The subject view was asked for by someone other than the subject itself."""
+
+
+class InvalidCursorError(CreditYrdError):
+    """A page cursor that this file did not hand out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "cursor 无效：请使用上一页返回的 next_cursor",
+            "invalid cursor: use the next_cursor of the page before",
+        )
 
 
 class RecordNotVisibleError(CreditYrdError):
@@ -71,6 +114,13 @@ SUBJECT_TYPE_LABELS: dict[str, tuple[str, str]] = {
     "public_body": ("机关事业单位", "Public body"),
     "natural_person": ("自然人", "Natural person"),
 }
+
+#: Identifier kinds that are public numbers of documents or organisations (行政处罚决定书文号,
+#: 案号 …): shown as they are, except an ID number inside them. Any other identifier (codes, tax
+#: registration numbers, which were often the operator's ID number) goes through ``mask``.
+PUBLIC_NUMBER_KINDS = frozenset(
+    {"document_number", "case_number", "public_institution_cert_no", "social_org_reg_no"}
+)
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
@@ -176,16 +226,43 @@ class SubjectBasics(BaseModel):
     division: str | None = Field(description="行政区划代码 (division code)")
 
 
-class CreditFile(BaseModel):
-    """信用档案 (a subject's credit file across the region)."""
+AUDIENCE_DESCRIPTION = (
+    "视图：public 公众 / authority 政务部门 / authorised 经主体授权的市场机构 / subject 主体本人 "
+    "(the audience served: public, authority, authorised institution, the subject itself)"
+)
 
-    audience: Audience = Field(description="视图：public 公众 / authority 政务部门")
+
+class CreditFile(BaseModel):
+    """信用档案的一页 (one page of a subject's credit file across the region).
+
+    ``sections`` always lists every section in report order; each holds the records of this page
+    only. ``record_count`` counts the whole file; ``next_cursor`` continues it (null: last page).
+    """
+
+    audience: Audience = Field(description=AUDIENCE_DESCRIPTION)
     on: dt.date = Field(description="以该日判断公示期 (the day publication is judged on)")
     standard_version: str = Field(description="数据标准版本 (standard version)")
     subject: SubjectBasics
     sections: list[Section]
-    record_count: int = Field(description="档案中的记录数 (records in this file)")
+    record_count: int = Field(
+        description="档案中的记录数（全部页）(records in this file, over all pages)"
+    )
     access_logged: bool = Field(description="本次读取已记入访问日志 (this read was logged)")
+    returned: int = Field(default=0, description="本页记录数 (records on this page)")
+    limit: int = Field(
+        default=DEFAULT_PAGE_SIZE, description="每页记录数上限 (records per page, at most)"
+    )
+    next_cursor: str | None = Field(
+        default=None,
+        description="下一页的 cursor（不透明字符串）；为空表示已是最后一页 "
+        "(opaque cursor of the next page; null on the last page)",
+    )
+    reads: AccessLogPage | None = Field(
+        default=None,
+        description="仅主体本人视图：谁读取了本主体的非公开信息，新在前；更多见 "
+        "/api/v1/me/access-log?cursor=reads.next_cursor (subject view only: who read this "
+        "subject's non-public data, newest first)",
+    )
 
 
 class VersionView(BaseModel):
@@ -206,7 +283,7 @@ class VersionView(BaseModel):
 class RecordDetail(BaseModel):
     """一条记录及其全部版本 (a record with its version history)."""
 
-    audience: Audience
+    audience: Audience = Field(description=AUDIENCE_DESCRIPTION)
     on: dt.date
     subject_id: int | None = Field(description="所属主体编号 (subject id)")
     subject_name: str | None = Field(description="主体名称 (subject name)")
@@ -220,7 +297,28 @@ class RecordDetail(BaseModel):
 # --- building --------------------------------------------------------------------------------
 
 
-class _View:
+#: A record's person fields by the standard's naming: the name field of a party or shareholder
+#: and the field stating what kind of subject it is (code list ``subject_type``).
+_PERSON_PAIRS = (
+    ("party_name", "party_type"),
+    ("name", "subject_type"),
+    ("shareholder_name", "shareholder_type"),
+)
+NATURAL_PERSON = "自然人"
+
+
+def person_name_fields(kind: RecordKind, content: Mapping[str, Any]) -> frozenset[str]:
+    """Codes of the name fields of ``kind`` that, in this record, name a natural person."""
+    found = set()
+    for name_field, type_field in _PERSON_PAIRS:
+        if not (kind.has_field(name_field) and kind.has_field(type_field)):
+            continue
+        if content.get(kind.field(type_field).code) == NATURAL_PERSON:
+            found.add(kind.field(name_field).code)
+    return frozenset(found)
+
+
+class AudienceView:
     """What one audience may see, for one subject (or none)."""
 
     def __init__(
@@ -231,29 +329,32 @@ class _View:
         reader: Reader | None,
         person_name: str | None,
     ) -> None:
-        if audience is Audience.SUBJECT:
-            raise AudienceNotSupportedError(
-                "主体本人视图需要账户功能，暂未提供",
-                "the subject's own view needs accounts and is not served yet",
-            )
-        if audience is Audience.AUTHORITY and reader is None:
+        if audience in (Audience.AUTHORITY, Audience.AUTHORISED) and reader is None:
             raise ReaderRequiredError(
-                "政务视图须提供读取者及目的", "the authority view needs a reader and a purpose"
+                "政务视图或授权视图须提供读取者及目的",
+                "the authority and authorised views need a reader and a purpose",
             )
         self.audience = audience
         self.on = on
         self.standard = standard
-        self.reader = reader
+        self.reader = reader if audience in (Audience.AUTHORITY, Audience.AUTHORISED) else None
         self.person_name = person_name
 
     @property
     def public(self) -> bool:
         return self.audience is Audience.PUBLIC
 
-    def in_scope(self, source: SourceInfo) -> bool:
-        if self.public or self.reader is None or self.reader.province is None:
+    @property
+    def logged(self) -> bool:
+        return self.reader is not None
+
+    def in_scope(self, source: SourceInfo, domain: str | None) -> bool:
+        if self.audience is not Audience.AUTHORITY or self.reader is None:
             return True
-        return source.province is None or source.province == self.reader.province
+        province, wanted = self.reader.province, self.reader.domain
+        if province is not None and source.province is not None and source.province != province:
+            return False
+        return wanted is None or domain is None or domain == wanted
 
     def window(self, kind: RecordKind, content: Mapping[str, Any]) -> PublicationWindow | None:
         try:
@@ -261,22 +362,29 @@ class _View:
         except CreditYrdError:
             return None
 
-    def visible(self, status: str, window: PublicationWindow | None, source: SourceInfo) -> bool:
+    def visible(
+        self,
+        status: str,
+        window: PublicationWindow | None,
+        source: SourceInfo,
+        domain: str | None,
+    ) -> bool:
         if self.public:
             return status == "active" and window is not None and window.is_published(self.on)
-        return self.in_scope(source)
+        return self.in_scope(source, domain)
 
     def fields(self, kind: RecordKind, content: Mapping[str, Any]) -> list[FieldValue]:
+        persons = person_name_fields(kind, content) if self.public else frozenset()
         shown: list[FieldValue] = []
         for field in kind.fields:
             if field.code not in content or content[field.code] in (None, "", []):
                 continue
             if self.public and field.sensitivity != "public":
                 continue
-            shown.append(self._field(field, content[field.code]))
+            shown.append(self._field(field, content[field.code], field.code in persons))
         return shown
 
-    def _field(self, field: FieldDef, raw: Any) -> FieldValue:
+    def _field(self, field: FieldDef, raw: Any, person: bool = False) -> FieldValue:
         def make(
             value: str | list[str], codes: list[CodeLabel] | None = None, masked: bool = False
         ) -> FieldValue:
@@ -295,11 +403,18 @@ class _View:
         many = isinstance(raw, list)
         values = [str(v) for v in (raw if many else [raw])]
         if field.sensitivity == "restricted":
-            hidden = [mask(v) for v in values]
-            return make(hidden if many else hidden[0], masked=True)
+            if self.audience is not Audience.SUBJECT:
+                hidden = [mask(v) for v in values]
+                return make(hidden if many else hidden[0], masked=True)
+            if field.type == "identifier":  # the subject's own: still no resident ID in clear
+                hidden = [mask(v) for v in values]
+                return make(hidden if many else hidden[0], masked=hidden != values)
         if field.type == "code" and field.code_list:
             codes = [self._code(field.code_list, v) for v in values]
             return make(values if many else values[0], codes=codes)
+        if person:  # public output, a natural person's name
+            names = [mask_name(v) for v in values]
+            return make(names if many else names[0], masked=True)
         texts = [self._text(field, v) for v in values]
         shown = [t for t, _ in texts]
         return make(shown if many else shown[0], masked=any(m for _, m in texts))
@@ -309,7 +424,8 @@ class _View:
             return text, False
         if self.person_name and text.strip() == self.person_name:
             return mask_name(text), True
-        out = mask(text) if field.type == "identifier" else scrub_resident_ids(text)
+        code = field.type == "identifier" and field.identifier_kind not in PUBLIC_NUMBER_KINDS
+        out = public_text(text, code)
         return out, out != text
 
     def _code(self, list_code: str, value: str) -> CodeLabel:
@@ -318,6 +434,33 @@ class _View:
             entry = code_list.entry(value)
             return CodeLabel(code=value, label_zh=entry.label_zh, label_en=entry.label_en)
         return CodeLabel(code=value, label_zh=None, label_en=None)
+
+
+_ASCII_DIGITS = "0123456789"
+_WIDE_DIGIT = re.compile("[\uff10-\uff19]")
+
+
+def _may_hold_id_number(text: str) -> bool:
+    """False when ``text`` cannot hold a resident ID number (too short, too few digits): the
+    cheap test that spares most values the full checks."""
+    if len(text) < 15:
+        return False
+    return sum(map(text.count, _ASCII_DIGITS)) >= 15 or _WIDE_DIGIT.search(text) is not None
+
+
+@lru_cache(maxsize=65_536)
+def public_text(text: str, code: bool) -> str:
+    """A value as public output shows it. ``code``: an identifier that is not a public document
+    number goes through :func:`~credit_yrd.ids.masking.mask` (public codes stay, anything that
+    reads as an ID number is masked); any other text keeps everything but ID numbers. Pure, so
+    cached: authorities' names and codes repeat across records."""
+    if code:
+        return mask(text)
+    if not _may_hold_id_number(text):
+        return text
+    if could_be_resident_id(compact_text(text)):
+        return mask_resident_id(text)  # a document number shaped like an ID number
+    return scrub_resident_ids(text)
 
 
 def _sources(conn: Connection) -> dict[str, SourceInfo]:
@@ -346,7 +489,7 @@ def _masked_person_id(subject: Row[Any], contents: Sequence[Mapping[str, Any]]) 
     return None
 
 
-def _basics(subject: Row[Any], view: _View, masked_id: str | None) -> SubjectBasics:
+def _basics(subject: Row[Any], view: AudienceView, masked_id: str | None) -> SubjectBasics:
     zh, en = SUBJECT_TYPE_LABELS.get(subject.subject_type, (subject.subject_type,) * 2)
     person = subject.subject_type == "natural_person"
     return SubjectBasics(
@@ -364,7 +507,7 @@ def _basics(subject: Row[Any], view: _View, masked_id: str | None) -> SubjectBas
 
 
 def _file_record(
-    view: _View,
+    view: AudienceView,
     record_id: int,
     kind: RecordKind,
     source: SourceInfo,
@@ -392,6 +535,86 @@ def _file_record(
     )
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """A visible record of a file, before it is shaped: its place in the file and its row."""
+
+    key: tuple[int, int, str, int, str, int]
+    section: str
+    row: Row[Any]
+    kind: RecordKind
+    source: SourceInfo
+    content: dict[str, Any]
+    window: PublicationWindow | None
+
+
+class _Order:
+    """The order of a file: sections as code list ``report_section`` orders them (sections it does
+    not name after, by code), then newest first by date, then kind and id."""
+
+    def __init__(self, standard: Standard) -> None:
+        section_list = standard.code_lists.get("report_section")
+        self.entries = section_list.ordered() if section_list is not None else []
+        self.rank = {entry.code: i for i, entry in enumerate(self.entries)}
+
+    def key(
+        self, section: str, date: dt.date | None, kind: str, record_id: int
+    ) -> tuple[int, int, str, int, str, int]:
+        known = section in self.rank
+        ordinal = date.toordinal() if date else 0
+        return (
+            0 if known else 1,
+            self.rank.get(section, 0),
+            "" if known else section,
+            -ordinal,
+            kind,
+            record_id,
+        )
+
+    def encode(self, entry: _Entry) -> str:
+        _, _, _, neg_ordinal, kind, record_id = entry.key
+        text = json.dumps([entry.section, -neg_ordinal, kind, record_id], ensure_ascii=False)
+        return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+    def decode(self, cursor: str) -> tuple[int, int, str, int, str, int]:
+        try:
+            if len(cursor) > CURSOR_MAX_CHARS:
+                raise ValueError(cursor)
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            section, ordinal, kind, record_id = json.loads(raw.decode("utf-8"))
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise InvalidCursorError() from None
+        if not (
+            isinstance(section, str)
+            and isinstance(kind, str)
+            and type(ordinal) is int
+            and type(record_id) is int
+            and 0 <= ordinal <= dt.date.max.toordinal()
+        ):
+            raise InvalidCursorError()
+        date = dt.date.fromordinal(ordinal) if ordinal else None
+        return self.key(section, date, kind, record_id)
+
+
+def _record_domains(conn: Connection, subject_id: int) -> dict[int, str | None]:
+    """``records.domain`` of each record of a subject (the store's latest-version query does not
+    carry it)."""
+    query = select(records.c.id, records.c.domain).where(records.c.subject_id == subject_id)
+    return {int(row.id): row.domain for row in conn.execute(query)}
+
+
+def _domain(stored: str | None, kind: RecordKind, content: Mapping[str, Any]) -> str | None:
+    """A record's domain: as stored, else as the standard derives it from the content."""
+    return stored if stored is not None else kind.domain_of(content)
+
+
+def _check_viewer(audience: Audience, subject_id: int | None, viewer: int | None) -> None:
+    if audience is Audience.SUBJECT and (viewer is None or viewer != subject_id):
+        raise NotOwnFileError(
+            "主体本人视图仅限该主体自己读取", "only the subject itself gets the subject view"
+        )
+
+
 def credit_file(
     conn: Connection,
     subject_row: Row[Any],
@@ -402,19 +625,32 @@ def credit_file(
     reader: Reader | None = None,
     action: str = "credit_file",
     clock: Clock = SYSTEM_CLOCK,
+    viewer_subject_id: int | None = None,
+    limit: int | None = DEFAULT_PAGE_SIZE,
+    cursor: str | None = None,
+    reads_limit: int = DEFAULT_LIMIT,
 ) -> CreditFile:
-    """The credit file of one subject for ``audience`` on day ``on``.
+    """One page of the credit file of one subject for ``audience`` on day ``on``.
 
     ``subject_row`` is a ``subjects`` row (e.g. from :func:`credit_yrd.store.subjects.find_subject`).
-    The ``authority`` audience needs ``reader`` and writes one access-log row naming the records
-    served, on ``conn`` (run it in a transaction). The ``subject`` audience (the subject reading
-    its own file and who read it) comes with accounts and is refused for now.
+    The ``authority`` and ``authorised`` audiences need ``reader`` and write one access-log row
+    naming the records of the page, on ``conn`` (run it in a transaction). The ``subject``
+    audience needs ``viewer_subject_id`` equal to the subject's id (:class:`NotOwnFileError`
+    otherwise) and carries the first ``reads_limit`` reads of the subject's non-public data.
+    ``limit`` records per page (``None``: the whole file; else 1 to :data:`MAX_PAGE_SIZE`),
+    starting after ``cursor`` (the ``next_cursor`` of the page before; :class:`InvalidCursorError`
+    for anything else).
     """
+    subject_id = int(subject_row.id)
+    _check_viewer(audience, subject_id, viewer_subject_id)
     person = subject_row.name if subject_row.subject_type == "natural_person" else None
-    view = _View(audience, on, standard, reader, person)
+    view = AudienceView(audience, on, standard, reader, person)
+    order = _Order(standard)
+    after = order.decode(cursor) if cursor else None
     known = _sources(conn)
-    rows = latest_versions(conn, int(subject_row.id))
-    by_section: dict[str, list[FileRecord]] = {}
+    rows = latest_versions(conn, subject_id)
+    domains = _record_domains(conn, subject_id)
+    visible: list[_Entry] = []
     for row in rows:
         kind = standard.record_kinds.get(row.kind)
         if kind is None:
@@ -422,55 +658,57 @@ def credit_file(
         content = dict(row.content)
         source = _source(known, row.source)
         window = view.window(kind, content)
-        if not view.visible(row.status, window, source):
+        domain = _domain(domains.get(int(row.record_id)), kind, content)
+        if not view.visible(row.status, window, source, domain):
             continue
-        by_section.setdefault(kind.category, []).append(
+        date = window.start if window is not None else row.valid_from
+        key = order.key(kind.category, date, kind.code, int(row.record_id))
+        visible.append(_Entry(key, kind.category, row, kind, source, content, window))
+    visible.sort(key=lambda e: e.key)
+    start = bisect.bisect_right([e.key for e in visible], after) if after is not None else 0
+    size = len(visible) if limit is None else max(1, min(int(limit), MAX_PAGE_SIZE))
+    page = visible[start : start + size]
+    more = start + size < len(visible)
+    by_section: dict[str, list[FileRecord]] = {}
+    for entry in page:
+        by_section.setdefault(entry.section, []).append(
             _file_record(
                 view,
-                int(row.record_id),
-                kind,
-                source,
-                content,
-                row.status,
-                row.department,
-                int(row.version),
-                row.valid_from,
-                window,
+                int(entry.row.record_id),
+                entry.kind,
+                entry.source,
+                entry.content,
+                entry.row.status,
+                entry.row.department,
+                int(entry.row.version),
+                entry.row.valid_from,
+                entry.window,
             )
         )
-    sections: list[Section] = []
-    section_list = standard.code_lists.get("report_section")
-    entries = section_list.ordered() if section_list is not None else []
-    seen = set()
-    for entry in entries:
-        seen.add(entry.code)
-        found = sorted(by_section.get(entry.code, []), key=_record_order)
-        sections.append(
-            Section(
-                code=entry.code, label_zh=entry.label_zh, label_en=entry.label_en, records=found
-            )
+    sections = [
+        Section(
+            code=e.code,
+            label_zh=e.label_zh,
+            label_en=e.label_en,
+            records=by_section.pop(e.code, []),
         )
-    for code in sorted(set(by_section) - seen):  # a category the code list does not name
-        sections.append(
-            Section(
-                code=code,
-                label_zh=code,
-                label_en=code,
-                records=sorted(by_section[code], key=_record_order),
-            )
-        )
+        for e in order.entries
+    ]
+    for code in sorted(by_section):  # a category the code list does not name
+        sections.append(Section(code=code, label_zh=code, label_en=code, records=by_section[code]))
     served = [r.id for s in sections for r in s.records]
-    logged = False
-    if audience is Audience.AUTHORITY and reader is not None:
+    if view.reader is not None:
         log_read(
             conn,
-            reader,
-            subject_id=int(subject_row.id),
+            view.reader,
+            subject_id=subject_id,
             record_ids=served,
             action=action,
             clock=clock,
         )
-        logged = True
+    reads = None
+    if audience is Audience.SUBJECT:
+        reads = reads_of_subject(conn, subject_id, limit=reads_limit).shape()
     masked_id = _masked_person_id(subject_row, [dict(r.content) for r in rows])
     return CreditFile(
         audience=audience,
@@ -478,15 +716,13 @@ def credit_file(
         standard_version=standard.version,
         subject=_basics(subject_row, view, masked_id),
         sections=sections,
-        record_count=len(served),
-        access_logged=logged,
+        record_count=len(visible),
+        access_logged=view.logged,
+        returned=len(served),
+        limit=size,
+        next_cursor=order.encode(page[-1]) if more and page else None,
+        reads=reads,
     )
-
-
-def _record_order(record: FileRecord) -> tuple[int, str, int]:
-    """Newest first by date, then by id."""
-    ordinal = record.date.toordinal() if record.date else 0
-    return (-ordinal, record.kind, record.id)
 
 
 def record_detail(
@@ -499,12 +735,15 @@ def record_detail(
     reader: Reader | None = None,
     action: str = "record",
     clock: Clock = SYSTEM_CLOCK,
+    viewer_subject_id: int | None = None,
 ) -> RecordDetail:
     """One record with every version, for ``audience`` on day ``on``.
 
     The public sees a record only while its current version is active and published, and then
-    the public fields of each version; an authority sees the record when its source is in scope,
-    with shared fields, and the read is logged. Anything else raises
+    the public fields of each version; an authority sees the record when it is in its scope
+    (province, domain), with shared fields, and the read is logged; an authorised institution
+    likewise, in every scope; the subject (``viewer_subject_id``) sees its own records whatever
+    their status, with every field, unlogged. Anything else raises
     :class:`RecordNotVisibleError`, exactly as for a record that does not exist.
     """
     record = conn.execute(select(records).where(records.c.id == record_id)).first()
@@ -512,19 +751,23 @@ def record_detail(
     kind = standard.record_kinds.get(record.kind) if record is not None else None
     if record is None or not versions or kind is None:
         raise _not_visible(record_id)
+    if audience is Audience.SUBJECT and (
+        viewer_subject_id is None or record.subject_id != viewer_subject_id
+    ):
+        raise _not_visible(record_id)
     subject = None
     if record.subject_id is not None:
         subject = conn.execute(select(subjects).where(subjects.c.id == record.subject_id)).first()
     person = (
         subject.name if subject is not None and subject.subject_type == "natural_person" else None
     )
-    view = _View(audience, on, standard, reader, person)
+    view = AudienceView(audience, on, standard, reader, person)
     known = _sources(conn)
     source = _source(known, record.source)
     latest = versions[-1]
     content = dict(latest.content)
     window = view.window(kind, content)
-    if not view.visible(latest.status, window, source):
+    if not view.visible(latest.status, window, source, _domain(record.domain, kind, content)):
         raise _not_visible(record_id)
     current = _file_record(
         view,
@@ -546,22 +789,24 @@ def record_detail(
             department=v.department,
             received_at=v.received_at,
             valid_from=v.valid_from,
-            batch_id=None if view.public or v.batch_id is None else int(v.batch_id),
+            batch_id=(
+                int(v.batch_id)
+                if audience is Audience.AUTHORITY and v.batch_id is not None
+                else None
+            ),
             fields=view.fields(kind, dict(v.content)),
         )
         for v in versions
     ]
-    logged = False
-    if audience is Audience.AUTHORITY and reader is not None:
+    if view.reader is not None:
         log_read(
             conn,
-            reader,
+            view.reader,
             subject_id=int(record.subject_id) if record.subject_id is not None else None,
             record_ids=[int(record.id)],
             action=action,
             clock=clock,
         )
-        logged = True
     name = None
     if subject is not None:
         name = mask_name(subject.name) if person and view.public else subject.name
@@ -572,8 +817,14 @@ def record_detail(
         subject_name=name,
         record=current,
         versions=shown,
-        access_logged=logged,
+        access_logged=view.logged,
     )
+
+
+def record_subject_id(conn: Connection, record_id: int) -> int | None:
+    """The subject a record is about (``None``: no such record, or not linked to a subject)."""
+    found = conn.execute(select(records.c.subject_id).where(records.c.id == record_id)).first()
+    return int(found.subject_id) if found is not None and found.subject_id is not None else None
 
 
 def _not_visible(record_id: int) -> RecordNotVisibleError:

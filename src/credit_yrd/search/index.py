@@ -1,4 +1,11 @@
-"""The name index: every distinct character bigram of each organisation's ``name_normalised``.
+"""The name index: every distinct character bigram of each organisation's name in its search form.
+
+The terms of a subject (:func:`terms_of`) are the bigrams of its ``name_normalised`` folded by
+:func:`credit_yrd.search.fold.search_form` (traditional characters read as simplified), with
+:data:`START` put before the name, so that ``START + first character`` answers prefix queries
+(one-character queries, names starting with the query) from the index too; a subject whose search
+form differs from its stored form also gets the term :data:`FOLDED`, so the query can tell which
+candidates need the fold to be confirmed.
 
 A subject's name never changes after it is created (later names are record data, see
 :mod:`credit_yrd.store.subjects`), so a subject is indexed once: by the ingestion batch that
@@ -16,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
+from credit_yrd.search.fold import search_form
 from credit_yrd.store._sql import chunked, insert_ignoring, one_of
 from credit_yrd.store.schema import subject_terms, subjects
 
@@ -23,6 +31,12 @@ from credit_yrd.store.schema import subject_terms, subjects
 INDEX_CHUNK = 5_000
 #: The subject type that is never indexed.
 PERSON = "natural_person"
+
+#: Put before a name: the term START + c says "the name starts with c". A control character, which
+#: queries never hold (they are dropped from them) and names never do.
+START = "\x02"
+#: The term of subjects whose search form differs from ``name_normalised`` (traditional characters).
+FOLDED = "\x01f"
 
 #: progress(subjects_done, subjects_total)
 RebuildProgress = Callable[[int, int], None]
@@ -33,10 +47,22 @@ def bigrams(text: str) -> list[str]:
     return list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
 
 
+def terms_of(name_normalised: str) -> list[str]:
+    """The index terms of a name: the bigrams of :data:`START` + its search form, :data:`START` +
+    its first two characters, and :data:`FOLDED` when the search form is not the stored form."""
+    form = search_form(name_normalised)
+    terms = bigrams(START + form) if form else []
+    if len(form) > 1:
+        terms.append(START + form[:2])  # names starting with these two characters
+    if form != name_normalised:
+        terms.append(FOLDED)
+    return terms
+
+
 def _insert_terms(conn: Connection, rows: Sequence[Any]) -> int:
-    """Insert the bigrams of (id, name_normalised) rows; the number of subjects given."""
+    """Insert the terms of (id, name_normalised) rows; the number of subjects given."""
     values = [
-        {"term": term, "subject_id": int(row[0])} for row in rows for term in bigrams(row[1] or "")
+        {"term": term, "subject_id": int(row[0])} for row in rows for term in terms_of(row[1] or "")
     ]
     if values:
         conn.execute(insert_ignoring(conn, subject_terms, ["term", "subject_id"]), values)

@@ -7,17 +7,31 @@
    no subject holds it, the query is searched as a name.
 2. **Names.** The query is normalised like stored names (:func:`normalise_query`: NFKC, so
    full-width and half-width letters and brackets agree; no spaces; lower case; 有限责任公司 read
-   as 有限公司), and a trailing legal form (有限公司, 公司 …) is set aside so that 华信科技公司
-   finds 华信科技有限公司. Candidates are the subjects whose index holds every bigram of the
-   query; each is confirmed by ``name_normalised LIKE '%query%'`` (wildcards in the query are
-   literal). A one-character query matches names that start with it.
-3. **Ranking.** The exact name first, then names starting with the query, then shorter names, then
+   as 有限公司) and folded like the index (:func:`credit_yrd.search.fold.search_form`: traditional
+   characters read as simplified), and a trailing legal form (有限公司, 公司 …) is set aside so
+   that 华信科技公司 finds 华信科技有限公司.
+3. **Candidates from the rarest bigrams.** The frequency of each of the query's bigrams (at most
+   :data:`MAX_PROBED`) is probed in the index with a bounded ``COUNT`` (at most :data:`PROBE_CAP`
+   postings each). The rarest bigram drives: its postings are walked in subject order, a chunk at
+   a time (a range of the index's primary key with ``LIMIT``); for each posting the subject is
+   looked up by its primary key, checked to hold the next :data:`MAX_DRIVERS` - 1 rarest bigrams
+   too (an index probe each) and the filters, and confirmed by ``name_normalised LIKE
+   '%query%'`` (wildcards in the query are literal; names stored with traditional characters are
+   confirmed on their folded form). No statement can become a scan of a whole table, whatever
+   either planner's statistics say. The walk stops after :data:`MATCH_CAP` matches or
+   :data:`SCAN_CAP` postings; when it stops early, the names that equal or start with the query
+   are added from the prefix terms (``START`` + the first two characters), ``total`` is a lower bound and
+   ``total_exact`` is false (narrow the query to see everything). A one-character query matches
+   names that start with it.
+4. **Ranking.** The exact name first, then names starting with the query, then shorter names, then
    by id: stable, so pages never overlap.
 
 Filters: province (code, name or alias in the standard's ``province`` list), city (the ``city``
 list: 320500 is 3205xx; Shanghai 310000 is all of 31xxxx), subject type (organisation types only),
-record kind (the subject has a record of that kind whose latest version is active). Natural
-persons are never returned. Everything is bound as parameters: no input reaches the SQL text.
+record kind (the subject has a record of that kind whose latest version is active), domain (code
+list ``domain``: the subject has a record of that domain whose latest version is active). Natural
+persons are never returned. Everything is bound as parameters: no input reaches the SQL text, and
+the SQL is the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,14 +41,15 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids.detect import could_be_resident_id, detect
 from credit_yrd.ids.masking import mask_resident_id
-from credit_yrd.search.index import PERSON, bigrams
+from credit_yrd.search.fold import search_form
+from credit_yrd.search.index import FOLDED, PERSON, START, bigrams
 from credit_yrd.standards.errors import UnknownCodeError
 from credit_yrd.standards.loader import get_standard
 from credit_yrd.standards.models import Standard
@@ -50,6 +65,18 @@ MAX_RAW_CHARS = 1_000
 MAX_LIMIT = 100
 #: The deepest offset (deeper pages: narrow the query instead).
 MAX_OFFSET = 10_000
+#: Matches gathered per query at most; beyond it ``total`` is a lower bound.
+MATCH_CAP = 1_000
+#: Postings of the driving bigram walked per query at most.
+SCAN_CAP = 20_000
+#: Postings read per step of the walk.
+WALK_CHUNK = 2_000
+#: A bigram's frequency is counted up to this many postings.
+PROBE_CAP = 2_000
+#: Bigrams of a query whose frequency is probed (the others are confirmed by LIKE).
+MAX_PROBED = 12
+#: Bigrams intersected in the index (the rarest first).
+MAX_DRIVERS = 3
 
 #: Legal forms set aside at the end of a query (longest first). 有限责任公司 is already folded.
 _LEGAL_SUFFIXES = ("股份有限公司", "有限公司", "股份公司", "公司")
@@ -86,10 +113,13 @@ class SearchResult:
     items: list[SearchItem]
     query: str = ""
     matched_by: str = "name"  # "code" or "name"
+    #: False when more subjects matched than were gathered: ``total`` is then a lower bound.
+    total_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,
+            "total_exact": self.total_exact,
             "query": self.query,
             "matched_by": self.matched_by,
             "items": [item.to_dict() for item in self.items],
@@ -134,6 +164,7 @@ class _Filters:
     city: str | None
     subject_type: str | None
     record_kind: str | None
+    domain: str | None = None
 
 
 def _filters(
@@ -142,6 +173,7 @@ def _filters(
     city: str | None,
     subject_type: str | None,
     record_kind: str | None,
+    domain: str | None = None,
 ) -> _Filters:
     def code(list_code: str, value: str | None, zh: str, en: str) -> str | None:
         if value is None or not value.strip():
@@ -170,6 +202,7 @@ def _filters(
         city=code("city", city, "城市", "city"),
         subject_type=subject_type,
         record_kind=record_kind,
+        domain=code("domain", domain, "领域", "domain"),
     )
 
 
@@ -207,24 +240,137 @@ def _conditions(f: _Filters) -> list[ColumnElement[bool]]:
                 _latest_active(),
             )
         )
+    if f.domain is not None:
+        conds.append(
+            exists().where(
+                records.c.subject_id == subjects.c.id,
+                records.c.domain == f.domain,
+                _latest_active(),
+            )
+        )
     return conds
 
 
-def _name_conditions(conn: Connection, core: str) -> list[ColumnElement[bool]]:
-    name = subjects.c.name_normalised
-    if len(core) == 1:
-        return [name.startswith(core, autoescape=True)]
-    grams = bigrams(core)
-    if len(grams) == 1:
-        candidates = select(subject_terms.c.subject_id).where(subject_terms.c.term == grams[0])
-    else:
-        candidates = (
-            select(subject_terms.c.subject_id)
-            .where(one_of(conn, subject_terms.c.term, grams))
-            .group_by(subject_terms.c.subject_id)
-            .having(func.count(distinct(subject_terms.c.term)) == len(grams))
+@dataclass
+class _Scan:
+    """(id, name_normalised) of matches in subject order; ``complete`` when nothing was cut."""
+
+    rows: list[Any]
+    complete: bool
+
+
+def _probe(conn: Connection, terms: list[str]) -> dict[str, int]:
+    """How many postings each term has, counted up to :data:`PROBE_CAP` (one statement)."""
+    counts = [
+        select(func.count())
+        .select_from(
+            select(literal(1)).where(subject_terms.c.term == term).limit(PROBE_CAP).subquery()
         )
-    return [subjects.c.id.in_(candidates), name.contains(core, autoescape=True)]
+        .scalar_subquery()
+        for term in terms
+    ]
+    row = conn.execute(select(*counts)).one()
+    return {term: int(n) for term, n in zip(terms, row, strict=True)}
+
+
+#: The index, once per role in a walk (aliases are built once: building them costs more than
+#: the SQL they stand in).
+_WALK = subject_terms.alias("t0")
+_OTHERS = [subject_terms.alias(f"t{i}") for i in range(1, MAX_DRIVERS)]
+_MARKED = subject_terms.alias("tf")
+
+
+def _scan(
+    conn: Connection,
+    drivers: list[str],
+    match: ColumnElement[bool],
+    conds: list[ColumnElement[bool]],
+) -> _Scan:
+    """Walk the postings of ``drivers[0]`` in subject order that the other drivers' postings hold
+    too, a chunk at a time, and keep the subjects that pass ``conds`` and ``match`` (or carry the
+    fold marker, to be confirmed on their folded form).
+
+    One statement per chunk: a range of the index's primary key with ``LIMIT`` (the walk), an
+    index probe per other driver, and per candidate a correlated look-up of the subject by its
+    primary key that yields the name or NULL. No plan scans a whole table."""
+    driver, others = drivers[0], drivers[1:]
+    marked = exists().where(_MARKED.c.term == FOLDED, _MARKED.c.subject_id == subjects.c.id)
+    holds = [  # probed on the index itself, before the subject is looked up
+        exists().where(other.c.term == term, other.c.subject_id == _WALK.c.subject_id)
+        for other, term in zip(_OTHERS, others, strict=False)
+    ]
+    name = (
+        select(subjects.c.name_normalised)
+        .where(subjects.c.id == _WALK.c.subject_id, *conds, or_(match, marked))
+        .scalar_subquery()
+    )
+    rows: list[Any] = []
+    after = walked = 0
+    while walked < SCAN_CAP:
+        take = min(WALK_CHUNK if walked else MATCH_CAP + 1, SCAN_CAP - walked)
+        chunk = conn.execute(
+            select(_WALK.c.subject_id.label("id"), name.label("name_normalised"))
+            .where(_WALK.c.term == driver, _WALK.c.subject_id > after, *holds)
+            .order_by(_WALK.c.subject_id)
+            .limit(take)
+        ).all()
+        if not chunk:
+            return _Scan(rows, True)
+        walked += len(chunk)
+        after = int(chunk[-1].id)
+        rows.extend(row for row in chunk if row.name_normalised is not None)
+        if len(rows) > MATCH_CAP:
+            return _Scan(rows[:MATCH_CAP], False)
+        if len(chunk) < take:
+            return _Scan(rows, True)
+    more = conn.execute(
+        select(_WALK.c.subject_id)
+        .where(_WALK.c.term == driver, _WALK.c.subject_id > after)
+        .limit(1)
+    ).first()
+    return _Scan(rows, more is None)
+
+
+def _name_matches(
+    conn: Connection, normal: str, core: str, conds: list[ColumnElement[bool]]
+) -> tuple[list[tuple[int, str]], bool]:
+    """(id, search form) of the subjects whose name matches, and whether that is all of them."""
+    name = subjects.c.name_normalised
+    prefix = START + core[:2]  # names starting with the query's first one or two characters
+    grams = bigrams(core)[:MAX_PROBED] if len(core) > 1 else []
+    counts = _probe(conn, [*grams, prefix])
+    if min(counts[t] for t in grams or [prefix]) == 0:  # a bigram no name has
+        return [], True
+    found: dict[int, str] = {}
+
+    def keep(rows: list[Any], starting: bool) -> None:
+        for row in rows:
+            form = search_form(row.name_normalised)
+            if form.startswith(core) if starting else core in form:
+                found[int(row.id)] = form
+
+    if grams:
+        drivers = sorted(grams, key=lambda t: counts[t])[:MAX_DRIVERS]
+        main = _scan(conn, drivers, name.contains(core, autoescape=True), conds)
+        keep(main.rows, starting=False)
+        if main.complete:
+            return sorted(found.items()), True
+    # Cut short (or one character): names starting with the query, from the prefix terms.
+    if counts[prefix] == 0:
+        return sorted(found.items()), not grams
+    others = sorted(grams[1:], key=lambda t: counts[t])[: MAX_DRIVERS - 1]
+    terms = sorted([prefix, *others], key=lambda t: counts[t])
+    starting = _scan(conn, terms, name.startswith(core, autoescape=True), conds)
+    keep(starting.rows, starting=True)
+    complete = starting.complete and not grams
+    if not complete:  # the exact names, wherever the walks stopped
+        exact = conn.execute(
+            select(subjects.c.id, subjects.c.name_normalised).where(
+                name.in_(sorted({normal, core})), *conds
+            )
+        )
+        keep(list(exact), starting=True)
+    return sorted(found.items()), complete
 
 
 def _city_of(standard: Standard, division: str | None) -> str | None:
@@ -310,6 +456,7 @@ def search(
     city: str | None = None,
     subject_type: str | None = None,
     record_kind: str | None = None,
+    domain: str | None = None,
     limit: int = 20,
     offset: int = 0,
     standard: Standard | None = None,
@@ -329,30 +476,28 @@ def search(
         )
     standard = standard or get_standard()
     normal = normalise_query(q)
-    conds = _conditions(_filters(standard, province, city, subject_type, record_kind))
+    conds = _conditions(_filters(standard, province, city, subject_type, record_kind, domain))
 
     found = _by_code(conn, q, conds)
     if found is not None:
         rows = [] if offset else conn.execute(select(*_COLUMNS).where(subjects.c.id == found)).all()
         return SearchResult(1, _items(conn, standard, list(rows)), normal, "code")
 
+    normal = search_form(normal)
     core = _core(normal)
-    where = and_(*conds, *_name_conditions(conn, core))
-    total = int(conn.execute(select(func.count()).select_from(subjects).where(where)).scalar_one())
-    if total <= offset:
-        return SearchResult(total, [], normal)
-    name = subjects.c.name_normalised
-    rank = case(
-        (name == normal, 0),
-        (name == core, 0),
-        (name.startswith(core, autoescape=True), 1),
-        else_=2,
-    )
-    rows = conn.execute(
-        select(*_COLUMNS)
-        .where(where)
-        .order_by(rank, func.length(name), subjects.c.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return SearchResult(total, _items(conn, standard, list(rows)), normal)
+    matches, exact_total = _name_matches(conn, normal, core, conds)
+
+    def rank(match: tuple[int, str]) -> tuple[int, int, int]:
+        subject_id, form = match
+        tier = 0 if form in (normal, core) else 1 if form.startswith(core) else 2
+        return (tier, len(form), subject_id)
+
+    page = [subject_id for subject_id, _ in sorted(matches, key=rank)[offset : offset + limit]]
+    shown: list[Any] = []
+    if page:
+        by_id = {
+            int(row.id): row
+            for row in conn.execute(select(*_COLUMNS).where(one_of(conn, subjects.c.id, page)))
+        }
+        shown = [by_id[i] for i in page if i in by_id]
+    return SearchResult(len(matches), _items(conn, standard, shown), normal, "name", exact_total)

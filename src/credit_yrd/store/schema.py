@@ -303,9 +303,7 @@ authorisations = Table(
     Column("granted_at", Timestamp, nullable=False),
     Column("expires_at", Timestamp, nullable=False),
     Column("revoked_at", Timestamp, nullable=True),
-    CheckConstraint(
-        "(grantee_account_id IS NULL) <> (grantee_key_id IS NULL)", name="one_grantee"
-    ),
+    CheckConstraint("(grantee_account_id IS NULL) <> (grantee_key_id IS NULL)", name="one_grantee"),
     Index(None, "subject_id"),
     Index(None, "grantee_account_id"),
     Index(None, "grantee_key_id"),

@@ -126,12 +126,20 @@ def find_person(conn: Connection, vault: PersonalDataVault, resident_id: str) ->
     ).first()
 
 
+#: No USCC or legacy code is longer (USCC 18; 15-digit registration numbers; 9-character codes).
+MAX_CODE_CHARS = 18
+
+
 def find_subject(conn: Connection, code: str) -> Row[Any] | None:
     """The subject with this USCC, or with the USCC a legacy code (organisation code, 15-digit
     registration number) maps to; ``None`` when neither is known."""
     compact = compact_code(code)
-    if not compact:
-        return None
+    if (
+        not compact
+        or len(compact) > MAX_CODE_CHARS
+        or not (compact.isascii() and compact.isalnum())
+    ):
+        return None  # no code has such characters (NUL, which PostgreSQL cannot bind, included)
     row = conn.execute(select(subjects).where(subjects.c.uscc == compact)).first()
     if row is not None:
         return row

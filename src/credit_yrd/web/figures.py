@@ -3,12 +3,14 @@ region holds (subjects by type, records by kind, batches and their receipts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from credit_yrd.clock import CHINA_TZ
 from credit_yrd.store.schema import batches, records, review_items, sources, subjects
 
 
@@ -80,3 +82,18 @@ def figures(conn: Connection, *, recent: int = 10) -> Figures:
     )
     active = [s for s in by_source.values() if s.batches or s.records]
     return Figures(subject_counts, active, open_reviews, recent_rows)
+
+
+def data_date(conn: Connection) -> dt.date | None:
+    """The day (China Standard Time) the latest accepted batch was completed: how fresh the
+    region's data is. ``None`` before anything is ingested."""
+    latest = conn.execute(
+        select(func.max(batches.c.completed_at)).where(batches.c.status == "accepted")
+    ).scalar()
+    if latest is None:
+        return None
+    if isinstance(latest, str):  # SQLite without type information in an aggregate
+        latest = dt.datetime.fromisoformat(latest)
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.UTC)
+    return latest.astimezone(CHINA_TZ).date()

@@ -76,7 +76,7 @@ class Problem(BaseModel):
     instance: str = Field(description="请求路径 (request path)")
 
 
-def _problem_doc(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
@@ -84,8 +84,8 @@ def _problem_doc(description: str) -> dict[str, Any]:
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem_doc("未提供 API 密钥，或密钥无效、已吊销 (no API key, or invalid or revoked)"),
-    403: _problem_doc(
+    401: problem_doc("未提供 API 密钥，或密钥无效、已吊销 (no API key, or invalid or revoked)"),
+    403: problem_doc(
         "角色不允许，或数据来源访问其他来源的批次 (role not allowed, or a data source reaching "
         "another source's batches)"
     ),
@@ -295,10 +295,10 @@ UPLOAD_BODY = {
             "description": "重复提交：此前的回执 (duplicate: the earlier receipt)",
         },
         **AUTH_RESPONSES,
-        404: _problem_doc("没有该来源 (no such source)"),
-        413: _problem_doc("文件超过批次上限 (file over the batch limit)"),
-        415: _problem_doc("Content-Type 不支持或与来源格式不符 (unsupported Content-Type)"),
-        422: _problem_doc(
+        404: problem_doc("没有该来源 (no such source)"),
+        413: problem_doc("文件超过批次上限 (file over the batch limit)"),
+        415: problem_doc("Content-Type 不支持或与来源格式不符 (unsupported Content-Type)"),
+        422: problem_doc(
             "文件名与来源映射不符，或文件整体无法读取 (file name not in the source's mapping, "
             "or the file cannot be read as a whole)"
         ),
@@ -377,7 +377,7 @@ def _counts(row: Any) -> dict[str, Any]:
         "按游标（cursor，取上一页的 next_cursor）或偏移（offset）翻页，二者不能同时使用。\n\n"
         "Page with cursor (the previous page's next_cursor) or with offset, not both."
     ),
-    responses={**AUTH_RESPONSES, 404: _problem_doc("没有该来源 (no such source)")},
+    responses={**AUTH_RESPONSES, 404: problem_doc("没有该来源 (no such source)")},
 )
 def list_batches(
     request: Request,
@@ -463,7 +463,7 @@ def _batch_row(engine: Engine, batch_id: int, principal: Principal) -> Any:
     response_model=BatchReceipt,
     dependencies=[allow(Role.DATA_SOURCE, Role.CREDIT_OFFICE)],
     summary="一个批次的回执 (the receipt of one batch)",
-    responses={**AUTH_RESPONSES, 404: _problem_doc("没有该批次 (no such batch)")},
+    responses={**AUTH_RESPONSES, 404: problem_doc("没有该批次 (no such batch)")},
 )
 def get_batch(request: Request, batch_id: BatchId, principal: Caller, engine: Store) -> Any:
     row = _batch_row(engine, batch_id, principal)
@@ -505,7 +505,7 @@ def get_batch(request: Request, batch_id: BatchId, principal: Caller, engine: St
             "content": {NDJSON: {"schema": {"type": "string"}}},
         },
         **AUTH_RESPONSES,
-        404: _problem_doc("没有该批次或该批次没有拒收行 (no such batch, or nothing rejected)"),
+        404: problem_doc("没有该批次或该批次没有拒收行 (no such batch, or nothing rejected)"),
     },
 )
 def get_quarantine(

@@ -1,9 +1,12 @@
 """``/api/v1/records/{record_id}`` and ``…/versions``: one record and its version history.
 
-The public sees a record only while its current version is active and inside its publication
-window, with the public fields of each version; a record it may not see answers 404 exactly as a
-missing one. A ``department`` or ``credit_office`` key sees shared fields of records from sources
-in its province scope, states a ``purpose``, and the read is logged.
+The audience follows the caller and the record's subject, as for credit files: the public sees a
+record only while its current version is active and inside its publication window, with the
+public fields of each version, and a record it may not see answers 404 exactly as a missing one;
+a department or credit office sees shared fields of records in its scope (province, and a
+department's domain), states a ``purpose``, and the read is logged; a market institution holding
+the subject's authorisation sees shared fields of any of the subject's records, logged; a subject
+account sees its own records' full history, every field, unlogged.
 """
 
 from __future__ import annotations
@@ -21,12 +24,20 @@ from credit_yrd.api.routes.subjects import (
     MaybeCaller,
     Purpose,
     Store,
+    caller_access,
     clock_of,
     problem_doc,
     reader_of,
+    reads_in_transaction,
 )
-from credit_yrd.ledger import Audience, FileRecord, RecordNotVisibleError, record_detail
-from credit_yrd.ledger.files import RecordDetail, VersionView
+from credit_yrd.ledger import (
+    Audience,
+    FileRecord,
+    RecordNotVisibleError,
+    record_detail,
+    record_subject_id,
+)
+from credit_yrd.ledger.files import AUDIENCE_DESCRIPTION, RecordDetail, VersionView
 from credit_yrd.standards.loader import get_standard
 from credit_yrd.store.engine import transaction
 
@@ -42,7 +53,7 @@ RESPONSES = {
 class RecordView(BaseModel):
     """一条记录的当前版本 (a record's current version)."""
 
-    audience: Audience = Field(description="视图：public 公众 / authority 政务部门")
+    audience: Audience = Field(description=AUDIENCE_DESCRIPTION)
     on: dt.date = Field(description="以该日判断公示期 (the day publication is judged on)")
     subject_id: int | None = Field(description="所属主体编号 (subject id)")
     subject_name: str | None = Field(description="主体名称；自然人公开时脱敏 (subject name)")
@@ -68,19 +79,22 @@ def _detail(
     principal: MaybeCaller,
     purpose: str | None,
 ) -> RecordDetail:
-    reader = reader_of(principal, purpose)
+    reader_of(principal, purpose)  # 400 before anything is read
     clock = clock_of(request)
     try:
-        with transaction(store) if reader is not None else store.connect() as conn:
+        with transaction(store) if reads_in_transaction(principal) else store.connect() as conn:
+            subject_id = record_subject_id(conn, record_id)
+            access = caller_access(conn, principal, subject_id, purpose, clock)
             return record_detail(
                 conn,
                 record_id,
-                audience=Audience.AUTHORITY if reader is not None else Audience.PUBLIC,
+                audience=access.audience,
                 on=clock.today(),
                 standard=get_standard(),
-                reader=reader,
+                reader=access.reader,
                 action=f"GET {request.url.path}",
                 clock=clock,
+                viewer_subject_id=access.viewer_subject_id,
             )
     except RecordNotVisibleError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
@@ -93,8 +107,10 @@ def _detail(
     responses=RESPONSES,
     summary="一条信用记录 (one credit record)",
     description="记录的当前版本：公众仅见公示期内、未撤销记录的公开字段；政务视图须带 purpose，"
-    "读取记入访问日志。\n\nThe record's current version: the public sees public fields of "
-    "records published now; the authority view needs `purpose` and is logged.",
+    "读取记入访问日志；经主体授权的市场机构见共享字段（记入日志）；主体本人见自己的全部记录。\n\n"
+    "The record's current version: the public sees public fields of records published now; the "
+    "authority view needs `purpose` and is logged; an authorised market institution sees shared "
+    "fields (logged); a subject sees all of its own records.",
 )
 def get_record(
     request: Request,

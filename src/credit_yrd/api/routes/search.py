@@ -16,7 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from credit_yrd.api.access import Role, allow
 from credit_yrd.api.deps import get_engine, store_unavailable
-from credit_yrd.search.query import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, search
+from credit_yrd.api.routes.subjects import problem_doc
+from credit_yrd.search.query import (
+    MATCH_CAP,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY_CHARS,
+    search,
+)
 
 router = APIRouter(tags=["检索 search"])
 _log = logging.getLogger(__name__)
@@ -45,7 +52,14 @@ class SubjectHit(BaseModel):
 
 
 class SearchPage(BaseModel):
-    total: int = Field(description="符合条件的主体总数 (how many subjects match)")
+    total: int = Field(
+        description="符合条件的主体总数；total_exact 为 false 时为下限 (how many subjects match; a "
+        "lower bound when total_exact is false)"
+    )
+    total_exact: bool = Field(
+        description="总数是否精确；匹配过多时为 false，请缩小查询 (false when more subjects matched "
+        "than one search gathers: narrow the query to see them all)"
+    )
     limit: int = Field(description="每页条数 (page size)")
     offset: int = Field(description="偏移量 (how many were skipped)")
     query: str = Field(description="规范化后的查询 (the query as normalised)")
@@ -59,14 +73,22 @@ class SearchPage(BaseModel):
     "/search",
     response_model=SearchPage,
     dependencies=[allow(Role.PUBLIC)],
+    responses={
+        400: problem_doc(
+            "检索词为空或过长，或筛选值不在代码表中 (an empty or too long query, or a filter "
+            "value the standard does not know)"
+        )
+    },
     summary="检索主体：统一社会信用代码、旧代码或名称 (search subjects by code or name)",
     description=(
         "按统一社会信用代码、组织机构代码、工商注册号精确查找，或按名称（可部分，至少 1 个字；"
-        "全角半角、括号、有限公司/有限责任公司 写法均可）检索；不返回自然人。\n\n"
+        "全角半角、括号、有限公司/有限责任公司、繁体字写法均可）检索；不返回自然人。\n\n"
         "Exact look-up by USCC, organisation code or 15-digit registration number, or search by "
         "(part of) the name, tolerant of full- and half-width forms, bracket variants and "
-        "有限公司 / 有限责任公司. Natural persons are never returned. Ranked: exact name, then "
-        "names starting with the query, then shorter names."
+        "有限公司 / 有限责任公司, and traditional characters (華信 finds 华信). Natural persons are "
+        "never returned. Ranked: exact name, then names starting with the query, then shorter "
+        f"names. At most {MATCH_CAP} matches are gathered per query; beyond that total is a lower "
+        "bound and total_exact is false."
     ),
 )
 def search_subjects(
@@ -97,6 +119,14 @@ def search_subjects(
             description="有该类公开有效记录的主体，如 penalty (has an active record of this kind)",
         ),
     ] = None,
+    domain: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="有该领域有效记录的主体，代码表 domain 的代码，如 market_regulation "
+            "(has an active record of this domain, a code of code list domain)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页条数 (page size)")] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="偏移量 (offset)")] = 0,
 ) -> dict[str, Any]:
@@ -109,6 +139,7 @@ def search_subjects(
                 city=city,
                 subject_type=subject_type,
                 record_kind=record_kind,
+                domain=domain,
                 limit=limit,
                 offset=offset,
             )

@@ -9,12 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from credit_yrd.api.access import Role, allow
+from credit_yrd.api.routes.subjects import problem_doc
 from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.standards import Standard, get_standard, publication_window
 
 router = APIRouter(prefix="/standard", tags=["数据标准 standard"])
 
 MAX_FIELD_VALUE = 256
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("标准中没有该代码 (the standard has no such code)")
+}
 
 
 def _std(request: Request) -> Standard:
@@ -53,13 +57,19 @@ def _found(items: Mapping[str, Any], code: str, what_zh: str, what_en: str) -> A
 @router.get(
     "/record-kinds/{code}",
     dependencies=[allow(Role.PUBLIC)],
+    responses=NOT_FOUND,
     summary="记录类型及其字段 (a record kind with its fields)",
 )
 def record_kind(code: str, request: Request) -> Any:
     return _found(_std(request).record_kinds, code, "记录类型", "record kind")
 
 
-@router.get("/code-lists/{code}", dependencies=[allow(Role.PUBLIC)], summary="代码表 (a code list)")
+@router.get(
+    "/code-lists/{code}",
+    dependencies=[allow(Role.PUBLIC)],
+    responses=NOT_FOUND,
+    summary="代码表 (a code list)",
+)
 def code_list(code: str, request: Request) -> Any:
     return _found(_std(request).code_lists, code, "代码表", "code list")
 
@@ -67,6 +77,7 @@ def code_list(code: str, request: Request) -> Any:
 @router.get(
     "/rule-tables/{code}",
     dependencies=[allow(Role.PUBLIC)],
+    responses=NOT_FOUND,
     summary="公示期规则表 (a publication rule table)",
 )
 def rule_table(code: str, request: Request) -> Any:
@@ -76,6 +87,10 @@ def rule_table(code: str, request: Request) -> Any:
 @router.post(
     "/record-kinds/{code}/publication-window",
     dependencies=[allow(Role.PUBLIC)],
+    responses={
+        **NOT_FOUND,
+        400: problem_doc("记录内容无法判断公示期 (the record's content cannot be judged)"),
+    },
     summary="一条记录适用的公示规则与公示期 (the publication rule and window for a record)",
 )
 def window(

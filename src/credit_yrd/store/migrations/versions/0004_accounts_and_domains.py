@@ -92,9 +92,7 @@ def upgrade() -> None:
             comment="会话令牌的 SHA-256 (the token is never stored)",
         ),
         sa.Column("account_id", BIGID, nullable=False),
-        sa.Column(
-            "csrf_token", sa.String(64), nullable=False, comment="表单防伪令牌 (CSRF token)"
-        ),
+        sa.Column("csrf_token", sa.String(64), nullable=False, comment="表单防伪令牌 (CSRF token)"),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("expires_at", TS, nullable=False),
         sa.Column("revoked_at", TS, nullable=True),
@@ -124,9 +122,7 @@ def upgrade() -> None:
         sa.Column(
             "purpose", sa.String(500), nullable=False, comment="授权用途 (what the read is for)"
         ),
-        sa.Column(
-            "granted_by", sa.String(200), nullable=False, comment="授权人 (who granted it)"
-        ),
+        sa.Column("granted_by", sa.String(200), nullable=False, comment="授权人 (who granted it)"),
         sa.Column("granted_at", TS, nullable=False),
         sa.Column("expires_at", TS, nullable=False),
         sa.Column("revoked_at", TS, nullable=True),
