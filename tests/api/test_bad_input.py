@@ -275,3 +275,23 @@ def test_body_that_is_not_utf8_answers_a_bilingual_problem(world) -> None:
     detail = response.json()["detail"]
     assert re.search(r"[\u4e00-\u9fff]", detail), detail
     assert response.json().get("errors"), response.text
+
+
+def test_nul_and_extreme_dates_in_logged_reads_never_reach_the_store_as_errors(world) -> None:
+    """A purpose with NUL is kept without it (PostgreSQL cannot store NUL); a login name with
+    NUL is simply unknown; audit bounds far outside any log are clamped, not overflowed."""
+    client, _, key, codes = world
+    headers = {"X-API-Key": key}
+    read = client.get(f"/api/v1/subjects/{codes[0]}?purpose=抽查%00核对", headers=headers)
+    assert read.status_code == 200, read.text[:300]
+    log = client.get("/api/v1/audit?limit=1", headers=headers).json()["entries"][0]
+    assert log["purpose"] == "抽查核对"
+    login = client.post("/api/v1/session", json={"username": "ba\u0000nk", "password": "x" * 12})
+    assert login.status_code == 401
+    for bound in (
+        "since=0001-01-01T00:00:00%2B14:00",
+        "until=9999-12-31T23:59:59-14:00",
+        "since=0001-01-01",
+    ):
+        answer = client.get(f"/api/v1/audit?{bound}", headers=headers)
+        assert answer.status_code == 200, (bound, answer.text[:300])

@@ -460,3 +460,36 @@ def test_the_quarantine_route_serves_nothing_outside_the_quarantine_folder(
     response = api.get(url, headers=bearer(key))
     assert response.status_code == 404
     assert "root:" not in response.text
+
+
+def test_a_provincial_credit_office_reaches_its_own_provinces_batches_and_downloads_are_logged(
+    api: TestClient, make_key: MakeKey, store_url: str
+) -> None:
+    from credit_yrd.auth.api_keys import create_key
+    from credit_yrd.clock import SYSTEM_CLOCK
+    from credit_yrd.store.engine import transaction
+    from credit_yrd.store.schema import access_log
+
+    receipt = push(api, make_key("data_source", "shanghai"), sample_file(good=1, bad=1)).json()
+    engine = make_engine(store_url)
+    try:
+        with transaction(engine) as conn:
+            _, shanghai = create_key(
+                conn, role="credit_office", province="31", label="上海信用办", clock=SYSTEM_CLOCK
+            )
+            _, jiangsu = create_key(
+                conn, role="credit_office", province="32", label="江苏信用办", clock=SYSTEM_CLOCK
+            )
+        for path in (receipt["quarantine"], f"/api/v1/batches/{receipt['batch_id']}"):
+            assert api.get(path, headers=bearer(jiangsu)).status_code == 403, path
+        assert (
+            api.get("/api/v1/sources/shanghai/batches", headers=bearer(jiangsu)).status_code == 403
+        )
+        assert api.get(receipt["quarantine"], headers=bearer(shanghai)).status_code == 200
+        with engine.connect() as conn:
+            rows = list(conn.execute(select(access_log)))
+    finally:
+        engine.dispose()
+    assert len(rows) == 1
+    assert rows[0].actor.endswith("上海信用办") and rows[0].role == "credit_office"
+    assert rows[0].action == receipt["quarantine"].join(["GET ", ""])

@@ -519,3 +519,25 @@ def test_a_cursor_the_file_did_not_hand_out_is_refused(
 ) -> None:
     with pytest.raises(InvalidCursorError):
         read(store, region.company_id, None, limit=5, cursor=cursor)
+
+
+def _values(file: CreditFile) -> list[str]:
+    return [
+        str(field.value)
+        for section in file.sections
+        for rec in section.records
+        for field in rec.fields
+    ]
+
+
+def test_no_view_but_free_text_shows_an_id_number_in_clear(store: Engine, region: Region) -> None:
+    """The person's penalty carries its ID number inside the facts (CF_WFXW): every audience —
+    authority, the subject itself, the public — sees it masked there too."""
+    from tests.ledger.conftest import PERSON_ID, PERSON_MASKED
+
+    person = region.person_id
+    for principal in (OFFICE_SH, subject_principal(person), None):
+        _, file = read(store, person, principal)
+        values = _values(file)
+        assert not any(PERSON_ID in v for v in values), principal
+        assert any(PERSON_MASKED in v for v in values if "无证经营" in v), principal

@@ -196,10 +196,15 @@ def test_person_names_are_masked_unless_shown(engine: Engine) -> None:
             )
             .returning(subjects.c.id)
         ).scalar_one()
-    add(engine, _versions("jiangsu", "P-1", int(person)))
-    assert page(engine).items[0].subject.name == "张**"  # type: ignore[union-attr]
+    content = {**penalty("P-1", "2026-05-01"), "CF_XDR_MC": "张三丰", "CF_XDR_LB": "自然人"}
+    add(engine, [RecordItem("jiangsu", "penalty", "P-1", content, int(person))])
+    hidden = page(engine).items[0]
+    assert hidden.subject.name == "张**"  # type: ignore[union-attr]
+    party = {f.code: f.value for f in hidden.fields}["CF_XDR_MC"]
+    assert party == "张**"  # the party named in the content too, not only the subject
     shown = page(engine, show_person_names=True).items[0]
     assert shown.subject is not None and shown.subject.name == "张三丰"
+    assert {f.code: f.value for f in shown.fields}["CF_XDR_MC"] == "张三丰"
 
 
 def test_scope_and_bad_requests() -> None:

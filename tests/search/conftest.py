@@ -15,9 +15,24 @@ from credit_yrd.store.engine import transaction
 from credit_yrd.store.legacy import add_legacy_codes
 from credit_yrd.store.records import RecordItem, append_versions_bulk
 from credit_yrd.store.subjects import upsert_legal_subject, upsert_person
+from tests.ledger.conftest import penalty
 
 TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 CLOCK = FixedClock(dt.date(2026, 3, 1))
+
+PENALTY_1 = penalty("1", "2026-01-05")
+PENALTY_2 = penalty("2", "2026-02-05")
+PENALTY_3 = penalty("3", "2026-02-10")
+PENALTY_OLD = penalty("9", "2015-03-01")
+LICENSE = {
+    "XK_XKWS": "食品经营许可证",
+    "XK_WSH": "JY13205830001",
+    "XK_XKLB": "普通",
+    "XK_JDRQ": "2026-01-10",
+    "XK_XKJG": "苏州市市场监督管理局",
+    "XK_XDR_MC": "苏州华信科技有限公司",
+}
+LICENSE_2 = {**LICENSE, "XK_WSH": "JY13301020002", "XK_XKJG": "杭州市市场监督管理局"}
 SUZHOU_USCC = "913205836000373417"  # 江苏省苏州市昆山市; organisation code 60003734-1
 PERSON_ID = "11010519491231002X"
 
@@ -67,11 +82,13 @@ def world(engine: Engine) -> World:
         append_versions_bulk(
             conn,
             [
-                RecordItem("jiangsu", "penalty", "P-1", {"n": 1}, subject_id=ids["suzhou"]),
-                RecordItem("jiangsu", "penalty", "P-2", {"n": 2}, subject_id=ids["suzhou"]),
-                RecordItem("jiangsu", "license", "L-1", {"n": 3}, subject_id=ids["suzhou"]),
-                RecordItem("zhejiang", "license", "L-2", {"n": 4}, subject_id=ids["hangzhou"]),
-                RecordItem("anhui", "penalty", "P-3", {"n": 5}, subject_id=ids["person"]),
+                RecordItem("jiangsu", "penalty", "P-1", PENALTY_1, subject_id=ids["suzhou"]),
+                RecordItem("jiangsu", "penalty", "P-2", PENALTY_2, subject_id=ids["suzhou"]),
+                RecordItem("jiangsu", "license", "L-1", LICENSE, subject_id=ids["suzhou"]),
+                RecordItem("zhejiang", "license", "L-2", LICENSE_2, subject_id=ids["hangzhou"]),
+                RecordItem("anhui", "penalty", "P-3", PENALTY_3, subject_id=ids["person"]),
+                # Published years ago, its window closed: never counted, never matched.
+                RecordItem("jiangsu", "penalty", "P-OLD", PENALTY_OLD, subject_id=ids["suzhou"]),
             ],
             clock=CLOCK,
         )
@@ -83,7 +100,7 @@ def world(engine: Engine) -> World:
                     "zhejiang",
                     "license",
                     "L-2",
-                    {"n": 4},
+                    LICENSE_2,
                     subject_id=ids["hangzhou"],
                     status="withdrawn",
                 )

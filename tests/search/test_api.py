@@ -10,12 +10,13 @@ from fastapi.testclient import TestClient
 
 from credit_yrd.api.app import create_app
 from credit_yrd.settings import Settings
-from tests.search.conftest import SUZHOU_USCC, World
+from tests.search.conftest import CLOCK, SUZHOU_USCC, World
 
 
 @pytest.fixture
 def client(world: World, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path, database_url=database_url))
+    app.state.clock = CLOCK
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -3,16 +3,20 @@ filters, ranking, pages, and natural persons never shown. Runs on SQLite and Pos
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
 from credit_yrd.search import SearchError, search
 from credit_yrd.search.index import bigrams, index_subjects, rebuild
 from credit_yrd.store.schema import subject_terms, subjects
-from tests.search.conftest import PERSON_ID, SUZHOU_USCC, World
+from tests.ledger.conftest import penalty
+from tests.search.conftest import CLOCK, PERSON_ID, SUZHOU_USCC, World
 
 
 def find(world: World, q: str, **kw: object):  # type: ignore[no-untyped-def]
+    kw.setdefault("on", CLOCK.today())
     with world.engine.connect() as conn:
         return search(conn, q, **kw)  # type: ignore[arg-type]
 
@@ -303,7 +307,7 @@ def test_domain_filter(world: World) -> None:
                     "jiangsu",
                     "penalty",
                     "D-1",
-                    {"d": 1},
+                    penalty("D1", "2026-02-01"),
                     world.ids["suzhou"],
                     domain="market_regulation",
                 ),
@@ -311,12 +315,17 @@ def test_domain_filter(world: World) -> None:
                     "zhejiang",
                     "penalty",
                     "D-2",
-                    {"d": 2},
+                    penalty("D2", "2026-02-02"),
                     world.ids["hangzhou"],
                     domain="market_regulation",
                 ),
                 RecordItem(
-                    "anhui", "penalty", "D-3", {"d": 3}, world.ids["shop"], domain="taxation"
+                    "anhui",
+                    "penalty",
+                    "D-3",
+                    penalty("D3", "2026-02-03"),
+                    world.ids["shop"],
+                    domain="taxation",
                 ),
             ],
         )
@@ -327,7 +336,7 @@ def test_domain_filter(world: World) -> None:
                     "zhejiang",
                     "penalty",
                     "D-2",
-                    {"d": 2},
+                    penalty("D2", "2026-02-02"),
                     world.ids["hangzhou"],
                     status="withdrawn",
                     domain="market_regulation",
@@ -409,3 +418,26 @@ def test_the_index_holds_prefix_and_fold_terms(world: World) -> None:
             ).scalars()
         )
     assert held == {START + "华", "华信", START + "华信", FOLDED}
+
+
+def test_counts_and_filters_see_only_what_the_public_file_shows(world: World) -> None:
+    """Suzhou's 2015 penalty is out of its publication window, and Hangzhou's licence was
+    withdrawn: neither is counted nor found by a filter, as neither is in the public file."""
+    [suzhou] = find(world, SUZHOU_USCC).items
+    assert suzhou.records == {"license": 1, "penalty": 2}
+    assert keys(world, ids_of(world, "华信", record_kind="license")) == {"suzhou"}
+    with world.engine.begin() as conn:
+        from credit_yrd.store.records import RecordItem, append_versions_bulk
+
+        append_versions_bulk(  # Hangzhou's only penalty, long past its window
+            conn,
+            [
+                RecordItem(
+                    "zhejiang", "penalty", "OLD", penalty("8", "2016-01-01"), world.ids["hangzhou"]
+                )
+            ],
+        )
+    assert "hangzhou" not in keys(world, ids_of(world, "华信", record_kind="penalty"))
+    # Judged on a day before the Suzhou penalties were decided, they were not yet published.
+    early = find(world, SUZHOU_USCC, on=dt.date(2026, 1, 1)).items[0]
+    assert early.records == {}

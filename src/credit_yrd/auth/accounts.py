@@ -39,6 +39,7 @@ from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.store.schema import ACCOUNT_ROLES, accounts, sources, subjects
+from credit_yrd.text import is_clean
 
 USERNAME_MIN_CHARS = 3
 USERNAME_MAX_CHARS = 64
@@ -388,7 +389,11 @@ def verify_login(
     chosen = hasher or password_hasher()
     name = (username or "").strip()
     row = None
-    if 0 < len(name) <= USERNAME_MAX_CHARS and len(password or "") <= PASSWORD_MAX_CHARS:
+    if (
+        0 < len(name) <= USERNAME_MAX_CHARS
+        and len(password or "") <= PASSWORD_MAX_CHARS
+        and is_clean(name)  # no username holds control characters (nor can NUL be bound)
+    ):
         row = conn.execute(
             select(*_SHOWN_COLUMNS, accounts.c.password_hash).where(accounts.c.username == name)
         ).first()

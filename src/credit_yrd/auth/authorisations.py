@@ -27,6 +27,7 @@ from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.store.schema import accounts, api_keys, authorisations, subjects
+from credit_yrd.text import is_clean, one_line
 
 PURPOSE_MAX_CHARS = 500
 GRANTED_BY_MAX_CHARS = 200
@@ -124,7 +125,7 @@ def one_year_after(at: dt.datetime) -> dt.datetime:
 
 
 def checked_purpose(purpose: str | None) -> str:
-    text = " ".join((purpose or "").split())
+    text = one_line(purpose)
     if not text or len(text) > PURPOSE_MAX_CHARS:
         raise InvalidAuthorisationPurposeError(
             f"授权须说明用途（1 至 {PURPOSE_MAX_CHARS} 个字符）",
@@ -363,7 +364,9 @@ def find_institution(
         )
     if username is not None:
         name = username.strip()
-        row = conn.execute(select(accounts.c.id).where(accounts.c.username == name)).first()
+        row = None
+        if is_clean(name):  # no account name holds control characters (nor can NUL be bound)
+            row = conn.execute(select(accounts.c.id).where(accounts.c.username == name)).first()
         if row is None:
             raise InvalidGranteeError(f"账户“{name}”不存在", f"no account {name!r}")
         return int(row.id), None

@@ -67,22 +67,21 @@ class LoginThrottle:
     def key(username: str, client: str | None) -> str:
         return f"{username.strip().lower()[:64]}|{client or '-'}"
 
-    def check(self, key: str, now: dt.datetime) -> None:
-        """Raise :class:`LoginThrottledError` while ``key`` is locked."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.locked_until is None:
-                return
-            if entry.locked_until <= now:
-                del self._entries[key]
-                return
-            remaining = (entry.locked_until - now).total_seconds()
-        raise LoginThrottledError(max(1, math.ceil(remaining)))
+    def attempt(self, key: str, now: dt.datetime) -> None:
+        """Count one login attempt before its password is checked; raise
+        :class:`LoginThrottledError` while ``key`` is locked.
 
-    def failed(self, key: str, now: dt.datetime) -> None:
-        """Count one failed attempt; the attempt that reaches the limit locks the key."""
+        The attempt counts as failed until :meth:`succeeded` clears it, so guesses sent in
+        parallel are counted as they arrive, not after their (slow) verification: the attempt
+        that reaches the limit locks the key for every later one.
+        """
         with self._lock:
             entry = self._entries.pop(key, None) or _Entry()
+            if entry.locked_until is not None and entry.locked_until > now:
+                self._entries[key] = entry
+                remaining = (entry.locked_until - now).total_seconds()
+                raise LoginThrottledError(max(1, math.ceil(remaining)))
+            entry.locked_until = None
             entry.failures = [t for t in entry.failures if now - t < self.window] + [now]
             if len(entry.failures) >= self.max_failures:
                 entry.locked_until = now + self.lockout
@@ -92,6 +91,7 @@ class LoginThrottle:
                 self._entries.popitem(last=False)
 
     def succeeded(self, key: str) -> None:
+        """The attempt's password was right: forget the key's failures."""
         with self._lock:
             self._entries.pop(key, None)
 

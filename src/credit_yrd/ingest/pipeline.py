@@ -382,7 +382,6 @@ def _append(
 ) -> None:
     assert part.kind is not None
     kind = part.kind
-    record_kind = ctx.standard.record_kinds[kind]
     while True:
         # A savepoint per attempt: when a row turns out to name another subject for a record
         # already linked, everything the attempt wrote (subjects, persons, legacy codes) is undone
@@ -405,11 +404,10 @@ def _append(
                     received_at=received_at,
                     valid_from=checked.valid_from,
                     link_method=link.method,
-                    domain=record_kind.domain_of(checked.content),
                 )
                 for (_, checked), link in zip(good, links, strict=True)
             ]
-            results = append_versions_bulk(conn, items, clock=ctx.clock)
+            results = append_versions_bulk(conn, items, clock=ctx.clock, standard=ctx.standard)
         except RecordSubjectConflictError as conflict:
             savepoint.rollback()
             resolver.extra_persons = {}

@@ -26,6 +26,7 @@ from credit_yrd.auth.roles import Role
 from credit_yrd.clock import CHINA_TZ, SYSTEM_CLOCK, Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.store.schema import access_log
+from credit_yrd.text import one_line
 
 PURPOSE_MAX_CHARS = 500
 ACTION_MAX_CHARS = 200
@@ -119,8 +120,24 @@ def instant(value: dt.date | dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
-    return dt.datetime.combine(value, dt.time(0, 0), tzinfo=CHINA_TZ)
+        zoned = value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
+    else:
+        zoned = dt.datetime.combine(value, dt.time(0, 0), tzinfo=CHINA_TZ)
+    return _within_range(zoned)
+
+
+#: Bounds outside this range mean "from the beginning" / "to the end"; clamping them keeps
+#: instants such as 0001-01-01T00:00+14:00 from overflowing when converted for the store.
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def _within_range(value: dt.datetime) -> dt.datetime:
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        return _EARLIEST if value.year < 5000 else _LATEST
+    return min(max(utc, _EARLIEST), _LATEST)
 
 
 def checked_period(
@@ -134,7 +151,7 @@ def checked_period(
 
 
 def checked_purpose(purpose: str | None) -> str:
-    text = " ".join((purpose or "").split())
+    text = one_line(purpose)
     if not text or len(text) > PURPOSE_MAX_CHARS:
         raise PurposeRequiredError()
     return text

@@ -199,13 +199,21 @@ def _window_end(conn: Connection, cursor: int) -> int | None:
 
 
 def _authority_fields(
-    standard: Standard, reader: Reader, on: dt.date, kind: str, content: Mapping[str, Any]
+    standard: Standard,
+    reader: Reader,
+    on: dt.date,
+    kind: str,
+    content: Mapping[str, Any],
+    show_person_names: bool,
 ) -> list[FieldValue]:
-    """The content as the credit file's authority view shows it."""
+    """The content as the credit file's authority view shows it; natural persons named as
+    parties masked unless the caller may see persons' names."""
     record_kind = standard.record_kinds.get(kind)
     if record_kind is None:  # a kind the standard no longer knows: nothing is shown
         return []
-    view = AudienceView(Audience.AUTHORITY, on, standard, reader, None)
+    view = AudienceView(
+        Audience.AUTHORITY, on, standard, reader, None, mask_person_names=not show_person_names
+    )
     return view.fields(record_kind, content)
 
 
@@ -309,7 +317,9 @@ def _change(
         batch_id=None if row.batch_id is None else int(row.batch_id),
         received_at=row.received_at,
         valid_from=row.valid_from,
-        fields=_authority_fields(standard, reader, on, row.kind, dict(row.content)),
+        fields=_authority_fields(
+            standard, reader, on, row.kind, dict(row.content), show_person_names
+        ),
     )
 
 

@@ -328,6 +328,7 @@ class AudienceView:
         standard: Standard,
         reader: Reader | None,
         person_name: str | None,
+        mask_person_names: bool | None = None,
     ) -> None:
         if audience in (Audience.AUTHORITY, Audience.AUTHORISED) and reader is None:
             raise ReaderRequiredError(
@@ -339,6 +340,11 @@ class AudienceView:
         self.standard = standard
         self.reader = reader if audience in (Audience.AUTHORITY, Audience.AUTHORISED) else None
         self.person_name = person_name
+        #: Natural persons named as parties are masked: always in public output, and where a
+        #: caller asks (the change feed for platforms, which may not see persons' names).
+        self.mask_person_names = (
+            audience is Audience.PUBLIC if mask_person_names is None else mask_person_names
+        )
 
     @property
     def public(self) -> bool:
@@ -374,7 +380,7 @@ class AudienceView:
         return self.in_scope(source, domain)
 
     def fields(self, kind: RecordKind, content: Mapping[str, Any]) -> list[FieldValue]:
-        persons = person_name_fields(kind, content) if self.public else frozenset()
+        persons = person_name_fields(kind, content) if self.mask_person_names else frozenset()
         shown: list[FieldValue] = []
         for field in kind.fields:
             if field.code not in content or content[field.code] in (None, "", []):
@@ -421,7 +427,10 @@ class AudienceView:
 
     def _text(self, field: FieldDef, text: str) -> tuple[str, bool]:
         if not self.public:
-            return text, False
+            # Free text never carries an ID number in clear, whoever reads: the number belongs
+            # in a document field, which holds only its hash and masked form.
+            out = scrub_resident_ids(text) if _may_hold_id_number(text) else text
+            return out, out != text
         if self.person_name and text.strip() == self.person_name:
             return mask_name(text), True
         code = field.type == "identifier" and field.identifier_kind not in PUBLIC_NUMBER_KINDS

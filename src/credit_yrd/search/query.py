@@ -36,15 +36,17 @@ the SQL is the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids.detect import could_be_resident_id, detect
 from credit_yrd.ids.masking import mask_resident_id
@@ -206,6 +208,17 @@ def _filters(
     )
 
 
+def _published(on: dt.date) -> ColumnElement[bool]:
+    """The record (``records``) is published on ``on``: its current version is active and inside
+    its publication window (``records.public_from`` / ``public_until``, kept by the store), as
+    the public credit file shows it. Nothing the public file hides is counted or filtered on."""
+    return and_(
+        records.c.public_from <= on,
+        or_(records.c.public_until.is_(None), records.c.public_until >= on),
+        _latest_active(),
+    )
+
+
 def _latest_active() -> ColumnElement[bool]:
     """The record (``records``) has a latest version, and it is active."""
     newer = record_versions.alias("newer")
@@ -224,7 +237,7 @@ def _city_prefix(city: str) -> str:
     return city[:2] if city.endswith("0000") else city[:4]
 
 
-def _conditions(f: _Filters) -> list[ColumnElement[bool]]:
+def _conditions(f: _Filters, on: dt.date) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [subjects.c.subject_type != PERSON]
     if f.subject_type is not None:
         conds.append(subjects.c.subject_type == f.subject_type)
@@ -237,7 +250,7 @@ def _conditions(f: _Filters) -> list[ColumnElement[bool]]:
             exists().where(
                 records.c.subject_id == subjects.c.id,
                 records.c.kind == f.record_kind,
-                _latest_active(),
+                _published(on),
             )
         )
     if f.domain is not None:
@@ -245,7 +258,7 @@ def _conditions(f: _Filters) -> list[ColumnElement[bool]]:
             exists().where(
                 records.c.subject_id == subjects.c.id,
                 records.c.domain == f.domain,
-                _latest_active(),
+                _published(on),
             )
         )
     return conds
@@ -392,14 +405,16 @@ def _public_uscc(uscc: str | None) -> str | None:
     return uscc
 
 
-def record_counts(conn: Connection, subject_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per subject, the number of records per kind whose latest version is active."""
+def record_counts(
+    conn: Connection, subject_ids: list[int], on: dt.date
+) -> dict[int, dict[str, int]]:
+    """Per subject, the number of records per kind published on ``on``."""
     counts: dict[int, dict[str, int]] = {i: {} for i in subject_ids}
     if not subject_ids:
         return counts
     rows = conn.execute(
         select(records.c.subject_id, records.c.kind, func.count())
-        .where(one_of(conn, records.c.subject_id, subject_ids), _latest_active())
+        .where(one_of(conn, records.c.subject_id, subject_ids), _published(on))
         .group_by(records.c.subject_id, records.c.kind)
     ).all()
     for subject_id, kind, n in rows:
@@ -417,8 +432,8 @@ _COLUMNS = (
 )
 
 
-def _items(conn: Connection, standard: Standard, rows: list[Any]) -> list[SearchItem]:
-    counts = record_counts(conn, [int(row.id) for row in rows])
+def _items(conn: Connection, standard: Standard, rows: list[Any], on: dt.date) -> list[SearchItem]:
+    counts = record_counts(conn, [int(row.id) for row in rows], on)
     return [
         SearchItem(
             id=int(row.id),
@@ -460,6 +475,7 @@ def search(
     limit: int = 20,
     offset: int = 0,
     standard: Standard | None = None,
+    on: dt.date | None = None,
 ) -> SearchResult:
     """Subjects matching ``q`` (a code or part of a name) and the filters: the total and one page.
 
@@ -476,12 +492,13 @@ def search(
         )
     standard = standard or get_standard()
     normal = normalise_query(q)
-    conds = _conditions(_filters(standard, province, city, subject_type, record_kind, domain))
+    on = on or SYSTEM_CLOCK.today()
+    conds = _conditions(_filters(standard, province, city, subject_type, record_kind, domain), on)
 
     found = _by_code(conn, q, conds)
     if found is not None:
         rows = [] if offset else conn.execute(select(*_COLUMNS).where(subjects.c.id == found)).all()
-        return SearchResult(1, _items(conn, standard, list(rows)), normal, "code")
+        return SearchResult(1, _items(conn, standard, list(rows), on), normal, "code")
 
     normal = search_form(normal)
     core = _core(normal)
@@ -500,4 +517,6 @@ def search(
             for row in conn.execute(select(*_COLUMNS).where(one_of(conn, subjects.c.id, page)))
         }
         shown = [by_id[i] for i in page if i in by_id]
-    return SearchResult(len(matches), _items(conn, standard, shown), normal, "name", exact_total)
+    return SearchResult(
+        len(matches), _items(conn, standard, shown, on), normal, "name", exact_total
+    )

@@ -33,6 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from credit_yrd.clock import CHINA_TZ, SYSTEM_CLOCK, Clock
+from credit_yrd.errors import CreditYrdError
+from credit_yrd.standards.loader import get_standard
+from credit_yrd.standards.models import Standard
+from credit_yrd.standards.publication import publication_window
 from credit_yrd.store._sql import chunked, one_of
 from credit_yrd.store.errors import RecordSubjectConflictError, StoreError
 from credit_yrd.store.schema import VERSION_STATUSES, record_versions, records
@@ -66,7 +70,8 @@ class RecordItem:
     received_at: dt.datetime | None = None
     valid_from: dt.date | None = None
     link_method: str | None = None
-    #: The record's domain (code list ``domain``) as this version states it; kept on ``records``.
+    #: The record's domain (code list ``domain``); when not given, what the standard derives from
+    #: the content (``RecordKind.domain_of``). Kept on ``records``.
     domain: str | None = None
 
     @property
@@ -112,6 +117,41 @@ def canonical_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
+def public_window(
+    kind: str,
+    content: Mapping[str, Any],
+    status: str,
+    on: dt.date,
+    standard: Standard | None = None,
+) -> tuple[dt.date | None, dt.date | None]:
+    """``(public_from, public_until)`` of a record whose current version is ``content`` with
+    ``status``, judged on ``on``: ``(None, None)`` when it is not published at all (not active,
+    a kind the standard does not know, a class not published, or a window that cannot be
+    computed); ``public_until`` ``None`` when publication has no end."""
+    std = standard or get_standard()
+    if status != "active" or kind not in std.record_kinds:
+        return None, None
+    try:
+        window = publication_window(kind, content, on=on, standard=std)
+    except CreditYrdError:
+        return None, None
+    if not window.published:
+        return None, None
+    return window.start, window.max_end
+
+
+def _derived(
+    item: RecordItem, standard: Standard, on: dt.date
+) -> tuple[str | None, dt.date | None, dt.date | None]:
+    """What ``records`` keeps of a record's current version: domain, public_from, public_until."""
+    kind = standard.record_kinds.get(item.kind)
+    domain = item.domain
+    if domain is None and kind is not None:
+        domain = kind.domain_of(item.content)
+    start, end = public_window(item.kind, item.content, item.status, on, standard)
+    return domain, start, end
+
+
 def append_version(
     conn: Connection,
     *,
@@ -150,6 +190,7 @@ def append_versions_bulk(
     items: Iterable[RecordItem | Mapping[str, Any]],
     *,
     clock: Clock = SYSTEM_CLOCK,
+    standard: Standard | None = None,
 ) -> list[VersionResult]:
     """Append many versions with set-based SQL; returns one result per item, in order.
 
@@ -197,7 +238,9 @@ def append_versions_bulk(
     missing = [
         key for key in dict.fromkeys(item.key for item, _, _ in prepared) if key not in state
     ]
-    domains = {item.key: item.domain for item, _, _ in prepared}  # the last item's domain wins
+    std = standard or get_standard()
+    today = now.astimezone(CHINA_TZ).date() if now.tzinfo is not None else now.date()
+    derived = {item.key: _derived(item, std, today) for item, _, _ in prepared}  # the last wins
     missing_set = set(missing)
     if missing:
         # Batched INSERT … RETURNING; rows are matched back by key, so their order is irrelevant.
@@ -217,7 +260,9 @@ def append_versions_bulk(
                     "created_at": now,
                     "link_method": methods.get(key),
                     "linked_at": now if key in links else None,
-                    "domain": domains.get(key),
+                    "domain": derived[key][0],
+                    "public_from": derived[key][1],
+                    "public_until": derived[key][2],
                 }
                 for key in missing
             ],
@@ -234,7 +279,7 @@ def append_versions_bulk(
 
     results: list[VersionResult] = []
     version_rows: list[dict[str, Any]] = []
-    domain_changes: dict[int, str | None] = {}
+    current: dict[int, tuple[str | None, dt.date | None, dt.date | None]] = {}
     for item, digest, content in prepared:
         latest = state[item.key]
         if latest.version and latest.content_hash == digest and latest.status == item.status:
@@ -258,17 +303,26 @@ def append_versions_bulk(
         )
         state[item.key] = _Latest(latest.record_id, latest.subject_id, version, digest, item.status)
         if version > 1:
-            domain_changes[latest.record_id] = item.domain
+            current[latest.record_id] = _derived(item, std, today)
         results.append(
             VersionResult(latest.record_id, version, "new" if version == 1 else "changed")
         )
 
     if version_rows:
         _insert_versions(conn, version_rows)
-    if domain_changes:
+    if current:
         conn.execute(
-            update(records).where(records.c.id == bindparam("rid")).values(domain=bindparam("dom")),
-            [{"rid": rid, "dom": dom} for rid, dom in domain_changes.items()],
+            update(records)
+            .where(records.c.id == bindparam("rid"))
+            .values(
+                domain=bindparam("dom"),
+                public_from=bindparam("pfrom"),
+                public_until=bindparam("puntil"),
+            ),
+            [
+                {"rid": rid, "dom": dom, "pfrom": start, "puntil": end}
+                for rid, (dom, start, end) in current.items()
+            ],
         )
     if relink:
         conn.execute(

@@ -151,6 +151,18 @@ records = Table(
         nullable=True,
         comment="所属领域（代码表 domain），取自当前版本；跨领域信息为空 (the record's domain)",
     ),
+    Column(
+        "public_from",
+        Date,
+        nullable=True,
+        comment="当前版本的公示起始日；不公示为空 (first day of publication; null: not published)",
+    ),
+    Column(
+        "public_until",
+        Date,
+        nullable=True,
+        comment="当前版本的公示截止日；无截止为空 (last day of publication; null: no end)",
+    ),
     UniqueConstraint("source", "kind", "source_key"),
     CheckConstraint(
         f"link_method IS NULL OR {_in('link_method', LINK_METHODS)}", name="link_method"

@@ -131,7 +131,7 @@ async def login(request: Request, visitor: Public) -> Response:
     attempt = LoginThrottle.key(username, request.client.host if request.client else None)
     now = state.clock(request).now()
     try:
-        throttle.check(attempt, now)
+        throttle.attempt(attempt, now)
     except LoginThrottledError as exc:
         return _login_form(
             request,
@@ -144,9 +144,7 @@ async def login(request: Request, visitor: Public) -> Response:
         found = await run_in_threadpool(
             _login, request, username, password, request.cookies.get(SESSION_COOKIE)
         )
-        if found is None:
-            throttle.failed(attempt, now)
-        else:
+        if found is not None:
             throttle.succeeded(attempt)
     if found is None:
         return _login_form(

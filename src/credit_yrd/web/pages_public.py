@@ -167,6 +167,7 @@ def _run_search(
                 limit=PAGE_SIZE,
                 offset=offset,
                 standard=state.standard(request),
+                on=state.today(request),
             )
     except SearchError as exc:
         return Outcome(error=exc.message(lang)), 400

@@ -28,11 +28,15 @@ from sqlalchemy.engine import Engine
 
 from credit_yrd.api import limits
 from credit_yrd.api.access import Role, allow
-from credit_yrd.api.deps import current_principal, get_engine, settings_of
+from credit_yrd.api.deps import clock_of, current_principal, get_engine, settings_of
 from credit_yrd.auth.api_keys import Principal
 from credit_yrd.ingest import InputFileError, UnknownSourceError, context_for, ingest_file
 from credit_yrd.ingest.pipeline import IngestContext
+from credit_yrd.ledger.audit import Reader, log_read
+from credit_yrd.store.engine import transaction
 from credit_yrd.store.schema import batches, sources
+
+QUARANTINE_PURPOSE = "批次拒收行核查 (reviewing a batch's rejected rows)"
 
 router = APIRouter(tags=["批次 batches"])
 
@@ -169,13 +173,26 @@ class BatchPage(BaseModel):
     )
 
 
-def _forbid_other_source(principal: Principal, source: str) -> None:
+def _forbid_other_source(principal: Principal, source: str, engine: Engine) -> None:
+    """A data source reaches only its own batches; a provincial credit office only those of its
+    province's sources (and of the national source); the regional office every source."""
     if principal.role is Role.DATA_SOURCE and principal.source != source:
         raise HTTPException(
             status_code=403,
             detail=f"此密钥属于来源“{principal.source}”，不能访问来源“{source}”的批次 "
             f"(this key belongs to source {principal.source!r}, not {source!r})",
         )
+    if principal.role is Role.CREDIT_OFFICE and principal.province is not None:
+        with engine.connect() as conn:
+            province = conn.execute(
+                select(sources.c.province).where(sources.c.code == source)
+            ).scalar()
+        if province is not None and province != principal.province:
+            raise HTTPException(
+                status_code=403,
+                detail=f"省级信用办只能访问本省（{principal.province}）来源的批次 "
+                f"(a provincial credit office reaches only its province's sources)",
+            )
 
 
 def _quarantine_url(request: Request, batch_id: int) -> str:
@@ -320,7 +337,7 @@ async def push_batch(
     principal: Caller,
     engine: Store,
 ) -> dict[str, Any]:
-    _forbid_other_source(principal, source)
+    await run_in_threadpool(_forbid_other_source, principal, source, engine)
     name = _check_file_name(file_name)
     settings = settings_of(request.app)
     try:
@@ -398,7 +415,7 @@ def list_batches(
         int | None, Query(ge=0, le=10_000_000, description="跳过的条数 (items to skip)")
     ] = None,
 ) -> dict[str, Any]:
-    _forbid_other_source(principal, source)
+    _forbid_other_source(principal, source, engine)
     if cursor is not None and offset is not None:
         raise HTTPException(
             status_code=422,
@@ -454,7 +471,7 @@ def _batch_row(engine: Engine, batch_id: int, principal: Principal) -> Any:
         raise HTTPException(
             status_code=404, detail=f"没有编号为 {batch_id} 的批次 (no batch {batch_id})"
         )
-    _forbid_other_source(principal, row.source)
+    _forbid_other_source(principal, row.source, engine)
     return row
 
 
@@ -519,6 +536,16 @@ def get_quarantine(
         raise HTTPException(
             status_code=404,
             detail=f"批次 {batch_id} 没有隔离文件 (batch {batch_id} has no quarantine file)",
+        )
+    # Rejected rows are raw input (they may hold personal data): the download is a logged read.
+    with transaction(engine) as conn:
+        log_read(
+            conn,
+            Reader.for_principal(principal, QUARANTINE_PURPOSE),
+            subject_id=None,
+            record_ids=[],
+            action=f"GET {request.url.path}",
+            clock=clock_of(request),
         )
     return FileResponse(
         path,

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from credit_yrd.api.access import Role, allow
-from credit_yrd.api.deps import get_engine, store_unavailable
+from credit_yrd.api.deps import clock_of, get_engine, store_unavailable
 from credit_yrd.api.routes.subjects import problem_doc
 from credit_yrd.search.query import (
     MATCH_CAP,
@@ -92,6 +92,7 @@ class SearchPage(BaseModel):
     ),
 )
 def search_subjects(
+    request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
     q: Annotated[
         str,
@@ -142,6 +143,7 @@ def search_subjects(
                 domain=domain,
                 limit=limit,
                 offset=offset,
+                on=clock_of(request).today(),
             )
     except SQLAlchemyError as exc:
         _log.error("search failed on the store: %s", exc)

@@ -149,7 +149,7 @@ def login(
     client = request.client.host if request.client else None
     attempt = LoginThrottle.key(credentials.username, client)
     try:
-        throttle.check(attempt, clock.now())
+        throttle.attempt(attempt, clock.now())
     except LoginThrottledError as exc:
         raise HTTPException(
             status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}
@@ -162,7 +162,6 @@ def login(
         conn.commit()  # a rehash of an older hash
     if info is None:
         _log.info("login refused for username %r", credentials.username[:64])
-        throttle.failed(attempt, clock.now())
         raise _login_refused()
     throttle.succeeded(attempt)
     ttl = dt.timedelta(minutes=settings.session_ttl_minutes)
