@@ -87,13 +87,13 @@ def test_grant_records_who_whom_why_and_until_when(world) -> None:
     [
         ({}, "exactly one"),
         ({"grantee_account_id": "bank", "grantee_key_id": "key"}, "exactly one"),
-        ({"grantee_account_id": 10**6}, "does not exist"),
-        ({"grantee_key_id": 10**6}, "does not exist"),
-        ({"grantee_account_id": "dept"}, "not a market institution"),
-        ({"grantee_account_id": "own"}, "not a market institution"),
-        ({"grantee_key_id": "office_key"}, "not a market institution"),
-        ({"grantee_account_id": "closed"}, "no longer active"),
-        ({"grantee_key_id": "old_key"}, "no longer active"),
+        ({"grantee_account_id": 10**6}, "not an active market institution"),
+        ({"grantee_key_id": 10**6}, "not an active market institution"),
+        ({"grantee_account_id": "dept"}, "not an active market institution"),
+        ({"grantee_account_id": "own"}, "not an active market institution"),
+        ({"grantee_key_id": "office_key"}, "not an active market institution"),
+        ({"grantee_account_id": "closed"}, "not an active market institution"),
+        ({"grantee_key_id": "old_key"}, "not an active market institution"),
     ],
 )
 def test_only_an_active_market_institution_can_be_authorised(
@@ -219,3 +219,21 @@ def test_find_institution(world) -> None:
             find_institution(conn, username="nobody")
         with pytest.raises(InvalidGranteeError):
             find_institution(conn)
+
+
+def test_the_answer_does_not_tell_which_accounts_exist(world) -> None:
+    """A subject naming an institution learns only that it cannot be authorised, not whether the
+    account exists, holds another role or was disabled."""
+    from credit_yrd.auth.authorisations import find_institution
+
+    engine, region, ids = world
+    answers = []
+    with engine.connect() as conn:
+        with pytest.raises(InvalidGranteeError) as unknown:
+            find_institution(conn, username="no-such-bank")
+        answers.append(unknown.value.message_en.split(" is ", 1)[1])
+    for name in ("dept", "closed"):
+        with pytest.raises(InvalidGranteeError) as caught:
+            make(engine, region.company_id, grantee_account_id=ids[name])
+        answers.append(caught.value.message_en.split(" is ", 1)[1])
+    assert len(set(answers)) == 1, answers

@@ -43,6 +43,13 @@ class InvalidGranteeError(AuthorisationError):
     """The grantee is missing, ambiguous, unknown, inactive or not a market institution."""
 
 
+def _not_a_grantee(what_zh: str, what_en: str) -> InvalidGranteeError:
+    return InvalidGranteeError(
+        f"{what_zh} 不是在用的市场机构，不能获得授权",
+        f"{what_en} is not an active market institution and cannot be authorised",
+    )
+
+
 class InvalidExpiryError(AuthorisationError):
     """The expiry is not in the future, or more than one year ahead."""
 
@@ -167,15 +174,10 @@ def _check_grantee(conn: Connection, account_id: int | None, key_id: int | None)
         ).first()
         what_zh, what_en = f"API 密钥 {key_id}", f"API key {key_id}"
         inactive = row is not None and row.revoked_at is not None
-    if row is None:
-        raise InvalidGranteeError(f"{what_zh} 不存在", f"{what_en} does not exist")
-    if row.role != Role.MARKET_INSTITUTION.value:
-        raise InvalidGranteeError(
-            f"{what_zh} 不是市场机构（market_institution），不能获得授权",
-            f"{what_en} is not a market institution and cannot be authorised",
-        )
-    if inactive:
-        raise InvalidGranteeError(f"{what_zh} 已停用", f"{what_en} is no longer active")
+    # One answer whether the grantee does not exist, is not a market institution or is no
+    # longer active: a subject granting consent must not learn which accounts and keys exist.
+    if row is None or row.role != Role.MARKET_INSTITUTION.value or inactive:
+        raise _not_a_grantee(what_zh, what_en)
 
 
 def grant(
@@ -368,6 +370,6 @@ def find_institution(
         if is_clean(name):  # no account name holds control characters (nor can NUL be bound)
             row = conn.execute(select(accounts.c.id).where(accounts.c.username == name)).first()
         if row is None:
-            raise InvalidGranteeError(f"账户“{name}”不存在", f"no account {name!r}")
+            raise _not_a_grantee(f"账户“{name}”", f"account {name!r}")
         return int(row.id), None
     return None, key_id
