@@ -67,6 +67,35 @@ class Settings(BaseSettings):
         "standard in production, fast for tests only)",
     )
 
+    clock_file: Path | None = Field(
+        default=None,
+        description="平台时间文件：写入 ISO 日期或日期时间即可拨动平台时钟（演示、验收测试用）；缺省为系统时间 "
+        "(a file holding an ISO date or date-time that sets the platform's clock, for demos and "
+        "acceptance tests; system time by default)",
+    )
+    worker_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=3600,
+        description="服务内后台任务（名单期满、联合奖惩发起与推送）的运行间隔（秒）；0 表示不在服务内运行 "
+        "(how often the server's background work runs: list expiry, joint actions, webhook pushes; "
+        "0: not in the server)",
+    )
+    feedback_due_days: int = Field(
+        default=20,
+        ge=1,
+        le=365,
+        description="联合奖惩措施推送后部门反馈的期限（日）(days a department has to feed back on a "
+        "joint action before it counts as overdue)",
+    )
+    webhook_retry_hours: float = Field(
+        default=72,
+        gt=0,
+        le=24 * 30,
+        description="推送失败后持续重试的时长（小时），超过后停止并计入逾期 (how long failed webhook "
+        "pushes keep being retried, hours)",
+    )
+
     def resolved_sources_dir(self) -> Path:
         return self.sources_dir if self.sources_dir is not None else self.data_dir / "sources"
 

@@ -23,6 +23,7 @@ from credit_yrd.api.routes.me import router as me_router
 from credit_yrd.api.routes.session import router as session_router
 from credit_yrd.api.routes.sources import router as sources_router
 from credit_yrd.auth.throttle import LoginThrottle
+from credit_yrd.clock import clock_from
 from credit_yrd.settings import Settings, get_settings
 from credit_yrd.web import routes as web_routes
 from credit_yrd.web.render import error_page
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock_from(settings.clock_file)
     # The store engine is made on first use (credit_yrd.api.deps.engine_of).
     app.state.engine = None
     app.state.store_engine = lambda: engine_of(app)  # for the portal pages

@@ -1,6 +1,6 @@
 """The regional data standard (区域公共信用数据标准) as versioned data files.
 
-The standard is data: record kinds and their fields, code lists and the publication rule tables live
+The standard is data: record kinds and their fields, code lists, the publication rule tables, the red and black lists and the joint measures live
 in YAML files under ``data/<version>/``; this package loads and checks them and answers questions
 about them (which class a penalty falls in, until when a record is published).
 """
@@ -12,6 +12,7 @@ from credit_yrd.standards.errors import (
     UnknownCodeError,
     UnknownItemError,
 )
+from credit_yrd.standards.joint_models import ListDef, Measure, Memorandum
 from credit_yrd.standards.loader import (
     available_versions,
     get_standard,
@@ -29,6 +30,9 @@ from credit_yrd.standards.publication import (
 __all__ = [
     "CodeList",
     "FieldDef",
+    "ListDef",
+    "Measure",
+    "Memorandum",
     "NoRuleError",
     "PenaltyClass",
     "PublicationWindow",

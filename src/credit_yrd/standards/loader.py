@@ -6,6 +6,8 @@ A version folder (``data/v2026.1/``) holds::
     code_lists/<code>.yaml     one code list per file, named by its code
     record_kinds/<code>.yaml   one record kind per file, named by its code
     publication_rules.yaml     rule tables of publication periods, versioned by date
+    lists/<code>.yaml          one red or black list per file: criteria, period, exits, feed
+    measures/<code>.yaml       one memorandum of cooperation per file, with its joint measures
 
 Adding a record kind, a code list entry, a field or a rule is an edit to these files. Every file is
 checked against its model (:mod:`credit_yrd.standards.models`) and then against the others; a
@@ -30,6 +32,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from credit_yrd.standards.errors import StandardError
+from credit_yrd.standards.joint_checks import check_lists, check_memoranda
+from credit_yrd.standards.joint_models import ListDef, Memorandum
 from credit_yrd.standards.models import (
     CodeList,
     Condition,
@@ -206,7 +210,7 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-_Item = TypeVar("_Item", CodeList, RecordKind)
+_Item = TypeVar("_Item", CodeList, RecordKind, ListDef, Memorandum)
 
 
 def _load_folder(
@@ -257,6 +261,10 @@ def load_standard_from(path: str | Path) -> Standard:
     kinds, kind_files = _load_folder(
         root, "record_kinds", RecordKind, ("信息类别代码", "record kind code"), problems
     )
+    lists, list_files = _load_folder(root, "lists", ListDef, ("名单代码", "list code"), problems)
+    memoranda, memo_files = _load_folder(
+        root, "measures", Memorandum, ("备忘录代码", "memorandum code"), problems
+    )
 
     tables: dict[str, RuleTable] = {}
     rules_rel = "publication_rules.yaml"
@@ -299,10 +307,23 @@ def load_standard_from(path: str | Path) -> Standard:
     if rules_data is not None:
         for i, table in enumerate(rules_data.rule_tables):
             _check_table(table, f"rule_tables[{i}]", kinds, code_lists, rules_rel, problems)
+
+    def check_condition(condition: Condition, kind: RecordKind, rel: str, path: str) -> None:
+        _check_condition(condition, kind, code_lists, rel, path, problems)
+
+    check_lists(lists, list_files, kinds, code_lists, problems.add, check_condition)
+    measures = check_memoranda(memoranda, memo_files, lists, code_lists, problems.add)
     problems.raise_if_any()
 
     return Standard(
-        meta=meta, root=root, code_lists=code_lists, record_kinds=kinds, rule_tables=tables
+        meta=meta,
+        root=root,
+        code_lists=code_lists,
+        record_kinds=kinds,
+        rule_tables=tables,
+        lists=lists,
+        memoranda=memoranda,
+        measures=measures,
     )
 
 

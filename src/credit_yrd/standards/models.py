@@ -14,11 +14,14 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from credit_yrd.standards.errors import UnknownCodeError, UnknownItemError
+
+if TYPE_CHECKING:  # resolved by credit_yrd.standards.joint_models, which rebuilds Standard
+    from credit_yrd.standards.joint_models import ListDef, Measure, Memorandum
 
 FieldType = Literal["string", "text", "date", "decimal", "integer", "code", "identifier"]
 """Value types a field may have; ``code`` fields name a code list, ``identifier`` fields an
@@ -483,6 +486,9 @@ class Standard(BaseModel):
     code_lists: dict[str, CodeList]
     record_kinds: dict[str, RecordKind]
     rule_tables: dict[str, RuleTable]
+    lists: dict[str, ListDef] = Field(default_factory=dict)
+    memoranda: dict[str, Memorandum] = Field(default_factory=dict)
+    measures: dict[str, Measure] = Field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -519,3 +525,23 @@ class Standard(BaseModel):
 
     def publication_rules(self) -> list[RuleTable]:
         return [self.rule_tables[code] for code in sorted(self.rule_tables)]
+
+    def list_def(self, code: str) -> ListDef:
+        try:
+            return self.lists[code]
+        except KeyError:
+            raise UnknownItemError("名单", "list", code, sorted(self.lists)) from None
+
+    def measure(self, code: str) -> Measure:
+        try:
+            return self.measures[code]
+        except KeyError:
+            raise UnknownItemError("措施", "measure", code, sorted(self.measures)) from None
+
+    def measures_for(self, list_code: str, scenario: str | None = None) -> list[Measure]:
+        """The measures a listing on ``list_code`` triggers (in ``scenario`` only, when given)."""
+        return [
+            m
+            for m in self.measures.values()
+            if list_code in m.lists and (scenario is None or scenario in m.scenarios)
+        ]

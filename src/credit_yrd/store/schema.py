@@ -347,6 +347,186 @@ subject_terms = Table(
     Index(None, "subject_id"),
 )
 
+#: Where a list entry stands (``list_entries.status``): proposed (notice served, objection window
+#: open), objected (the subject objected; the department must answer), listed, removed, withdrawn.
+ENTRY_STATUSES = ("proposed", "objected", "listed", "removed", "withdrawn")
+#: Where an entry came from: decided on the platform, or fed by an ingested record.
+ENTRY_ORIGINS = ("platform", "record")
+#: Why an entry left its list (``list_entries.removal_reason``).
+REMOVAL_REASONS = (
+    "expiry",
+    "early_exit",
+    "performance",
+    "repair",
+    "court_deletion",
+    "source",
+)
+LIST_EVENTS = (
+    "proposed",
+    "objected",
+    "objection_answered",
+    "listed",
+    "extended",
+    "removed",
+    "withdrawn",
+)
+FEEDBACK_OUTCOMES = ("applied", "not_applicable", "exempted")
+DELIVERY_EVENTS = ("action.initiated", "action.lifted")
+
+list_entries = Table(
+    "list_entries",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("list_code", String(64), nullable=False, comment="名单代码（标准 lists/）(list code)"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=False),
+    Column("subject_name", String(500), nullable=False, comment="列入时的主体名称"),
+    Column("status", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column(
+        "record_id",
+        BigID,
+        ForeignKey("records.id"),
+        nullable=True,
+        unique=True,
+        comment="来自归集记录时的记录 (the ingested record that feeds it)",
+    ),
+    Column("authority", String(200), nullable=False, comment="认定部门 (deciding authority)"),
+    Column("authority_uscc", String(18), nullable=True),
+    Column("province", String(2), nullable=False, comment="认定部门所在省份 (deciding province)"),
+    Column("domain", String(64), nullable=True, comment="认定部门领域 (deciding domain)"),
+    Column("decision_number", String(128), nullable=True, comment="认定文书号"),
+    Column("reason", String(4000), nullable=False, comment="列入事由 (reason)"),
+    Column("legal_basis", String(2000), nullable=False, comment="认定依据 (legal basis)"),
+    Column("proposed_by", String(200), nullable=True, comment="提出列入的部门账户或密钥"),
+    Column("proposed_at", Timestamp, nullable=True),
+    Column("objection_until", Date, nullable=True, comment="异议期最后一日 (last day to object)"),
+    Column("listed_on", Date, nullable=True, comment="列入日期 (first day listed)"),
+    Column("ends_on", Date, nullable=True, comment="在列最后一日 (last day listed)"),
+    Column("removed_on", Date, nullable=True, comment="移出日期 (first day off the list)"),
+    Column("removal_reason", String(32), nullable=True),
+    Column("updated_at", Timestamp, nullable=False),
+    CheckConstraint(_in("status", ENTRY_STATUSES), name="status"),
+    CheckConstraint(_in("origin", ENTRY_ORIGINS), name="origin"),
+    CheckConstraint(
+        f"removal_reason IS NULL OR {_in('removal_reason', REMOVAL_REASONS)}",
+        name="removal_reason",
+    ),
+    Index(None, "subject_id"),
+    Index(None, "list_code", "status"),
+    Index(None, "status", "ends_on"),
+    Index(None, "updated_at"),
+)
+
+list_events = Table(
+    "list_events",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("entry_id", BigID, ForeignKey("list_entries.id"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("at", Timestamp, nullable=False),
+    Column("actor", String(200), nullable=False, comment="操作者 (who did it)"),
+    Column("detail", JSONType, nullable=True, comment="理由、依据、日期等 (reasons, dates …)"),
+    CheckConstraint(_in("event", LIST_EVENTS), name="event"),
+    Index(None, "entry_id"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("account_id", BigID, ForeignKey("accounts.id"), nullable=True),
+    Column("key_id", BigID, ForeignKey("api_keys.id"), nullable=True),
+    Column("department", String(200), nullable=False, comment="实施部门名称 (department name)"),
+    Column("province", String(2), nullable=False),
+    Column("domain", String(64), nullable=False),
+    Column("scenarios", JSONType, nullable=False, comment="订阅的业务场景 (scenarios subscribed)"),
+    Column("webhook_url", String(1000), nullable=True, comment="推送地址；空则拉取 (push URL)"),
+    Column(
+        "webhook_secret",
+        String(128),
+        nullable=True,
+        comment="推送签名密钥（HMAC-SHA256），平台须能签名故保存原文 (signing secret)",
+    ),
+    Column("created_at", Timestamp, nullable=False),
+    Column("disabled_at", Timestamp, nullable=True),
+    CheckConstraint("(account_id IS NULL) <> (key_id IS NULL)", name="one_owner"),
+    Index(None, "account_id"),
+    Index(None, "key_id"),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("entry_id", BigID, ForeignKey("list_entries.id"), nullable=False),
+    Column("measure_code", String(64), nullable=False),
+    Column("subscription_id", BigID, ForeignKey("subscriptions.id"), nullable=False),
+    Column("province", String(2), nullable=False, comment="实施部门省份"),
+    Column("initiated_at", Timestamp, nullable=False, comment="发起 (initiated)"),
+    Column("due_on", Date, nullable=False, comment="反馈期限 (feedback due)"),
+    Column("pushed_at", Timestamp, nullable=True, comment="推送送达 (delivered or pulled)"),
+    Column("executed_at", Timestamp, nullable=True, comment="执行：首次在核查中返回"),
+    Column("lifted_at", Timestamp, nullable=True, comment="名单移出后解除 (lifted)"),
+    Column("feedback", String(16), nullable=True, comment="反馈结果 (outcome)"),
+    Column("feedback_reason", String(2000), nullable=True),
+    Column("feedback_by", String(200), nullable=True),
+    Column("feedback_at", Timestamp, nullable=True),
+    UniqueConstraint("entry_id", "measure_code", "subscription_id"),
+    CheckConstraint(f"feedback IS NULL OR {_in('feedback', FEEDBACK_OUTCOMES)}", name="feedback"),
+    Index(None, "subscription_id"),
+    Index(None, "province", "measure_code"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("subscription_id", BigID, ForeignKey("subscriptions.id"), nullable=False),
+    Column("action_id", BigID, ForeignKey("actions.id"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Timestamp, nullable=True, comment="下次推送时间；拉取方式为空"),
+    Column("delivered_at", Timestamp, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("given_up_at", Timestamp, nullable=True, comment="超过重试期限 (retries exhausted)"),
+    UniqueConstraint("action_id", "event"),
+    CheckConstraint(_in("event", DELIVERY_EVENTS), name="event"),
+    Index(None, "subscription_id", "id"),
+    Index(None, "delivered_at", "next_attempt_at"),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("at", Timestamp, nullable=False),
+    Column("actor", String(200), nullable=False, comment="核查者 (who checked)"),
+    Column("role", String(32), nullable=False),
+    Column("province", String(2), nullable=True),
+    Column("domain", String(64), nullable=True),
+    Column("scenario", String(64), nullable=False),
+    Column("codes", Integer, nullable=False, comment="核查的主体数 (codes checked)"),
+    Column("hits", Integer, nullable=False, comment="有措施的主体数 (subjects with measures)"),
+    Column(
+        "results",
+        JSONType,
+        nullable=False,
+        comment="每个代码及返回的名单条目和措施：核查留痕 (per code: entries and measures returned)",
+    ),
+    Index(None, "at"),
+)
+
+job_cursors = Table(
+    "job_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True, comment="后台任务名 (job name)"),
+    Column("position", BigID, nullable=False, comment="已处理到的编号 (last id processed)"),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+
 #: The message the database gives when something tries to change a record version.
 APPEND_ONLY_MESSAGE = (
     "record_versions 只能追加，不能修改或删除 (record_versions is append-only: no UPDATE or DELETE)"
@@ -400,3 +580,31 @@ ACCESS_LOG_TRIGGERS: dict[str, list[str]] = {
 for _dialect, _statements in ACCESS_LOG_TRIGGERS.items():
     for _statement in _statements:
         event.listen(access_log, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+
+def append_only_triggers(table: str) -> dict[str, list[str]]:
+    """Trigger DDL per dialect that refuses UPDATE, DELETE (and TRUNCATE) on ``table``."""
+    message = f"{table} 只能追加，不能修改或删除 ({table} is append-only: no UPDATE or DELETE)"
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        ],
+        "postgresql": [
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation'; END $$",
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()",
+        ],
+    }
+
+
+#: The list steps and the checks are evidence: append-only like the access log.
+for _table in (list_events, checks):
+    for _dialect, _statements in append_only_triggers(_table.name).items():
+        for _statement in _statements:
+            event.listen(_table, "after_create", DDL(_statement).execute_if(dialect=_dialect))
