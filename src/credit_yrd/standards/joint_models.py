@@ -16,14 +16,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from credit_yrd.standards.models import (
-    Condition,
-    Confidence,
-    Standard,
-    _Model,
-    add_period,
-    parse_period,
-)
+from credit_yrd.standards.base import Condition, Confidence, _Model, add_period, parse_period
 
 _SNAKE = r"^[a-z][a-z0-9_]*$"
 
@@ -201,6 +194,3 @@ class Measure(_Model):
 
 
 Memorandum.model_rebuild()
-Standard.model_rebuild(
-    _types_namespace={"ListDef": ListDef, "Memorandum": Memorandum, "Measure": Measure}
-)
