@@ -164,6 +164,8 @@ def main() -> None:
         **os.environ,
         "CREDIT_YRD_DATABASE_URL": store.url,
         "CREDIT_YRD_DATA_DIR": str(scratch / "data"),
+        # the server's background worker (lists, joint actions) is not what is measured
+        "CREDIT_YRD_WORKER_INTERVAL_SECONDS": "0",
         "BENCH_CODES": str(codes),
     }
     base = f"http://127.0.0.1:{args.port}"

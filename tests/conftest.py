@@ -18,6 +18,11 @@ from sqlalchemy.engine import Engine, make_url
 
 TEST_DATABASE_URL = os.environ.get("CREDIT_YRD_TEST_DATABASE_URL", "").strip()
 
+# An app made in a test runs no background worker (list windows, joint actions, pushes) unless the
+# test asks for one with worker_interval_seconds: a worker moving entries by the app's clock in the
+# middle of an unrelated test would make it flaky. The worker's own tests set an interval.
+os.environ.setdefault("CREDIT_YRD_WORKER_INTERVAL_SECONDS", "0")
+
 
 def backend_name() -> str:
     return "postgresql" if TEST_DATABASE_URL.startswith("postgresql") else "sqlite"

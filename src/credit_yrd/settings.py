@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         description="推送失败后持续重试的时长（小时），超过后停止并计入逾期 (how long failed webhook "
         "pushes keep being retried, hours)",
     )
+    webhook_allow_private_hosts: bool = Field(
+        default=False,
+        description="允许推送地址指向回环、链路本地、私有、组播、未指定或保留地址（仅限测试或内网部署）"
+        "(allow webhook URLs whose host is a loopback, link-local, private, multicast, unspecified "
+        "or reserved address: for tests or a closed network only)",
+    )
 
     def resolved_sources_dir(self) -> Path:
         return self.sources_dir if self.sources_dir is not None else self.data_dir / "sources"

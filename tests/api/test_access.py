@@ -110,6 +110,67 @@ SAMPLES: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/me/authorisations"): {},
     ("DELETE", "/api/v1/me/authorisations/{authorisation_id}"): {"authorisation_id": "1"},
     ("GET", "/api/v1/authorisations"): {},
+    # Red and black lists: the public catalogue, entries and change feed; a department's proposal
+    # (a subject the key walk's store lacks: 404; the session walk's store has it: 201) and its
+    # steps on entry 1 (wrong state: 409, or done); the subject's notices and objection.
+    ("GET", "/api/v1/lists"): {},
+    ("GET", "/api/v1/lists/changes"): {"params": {"after": "0", "limit": "5"}},
+    ("GET", "/api/v1/lists/{code}"): {"code": "judgment_defaulter"},
+    ("GET", "/api/v1/lists/{code}/entries"): {
+        "code": "judgment_defaulter",
+        "params": {"limit": "5"},
+    },
+    ("POST", "/api/v1/listings"): {
+        "json": {
+            "list_code": "market_serious_violation",
+            "subject": "913205836000373417",
+            "reason": "walk",
+            "legal_basis": "walk",
+        }
+    },
+    ("GET", "/api/v1/listings"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/listings/{entry_id}"): {"entry_id": "1"},
+    ("POST", "/api/v1/listings/{entry_id}/answer"): {
+        "entry_id": "1",
+        "json": {"upheld": True, "reply": "walk"},
+    },
+    ("POST", "/api/v1/listings/{entry_id}/remove"): {
+        "entry_id": "1",
+        "json": {"reason": "repair", "note": "walk"},
+    },
+    ("POST", "/api/v1/listings/{entry_id}/extend"): {
+        "entry_id": "1",
+        "json": {"new_ends_on": "2031-01-01", "note": "walk"},
+    },
+    ("POST", "/api/v1/listings/{entry_id}/withdraw"): {"entry_id": "1", "json": {"note": "walk"}},
+    ("GET", "/api/v1/me/listings"): {},
+    ("POST", "/api/v1/me/listings/{entry_id}/objection"): {
+        "entry_id": "1",
+        "json": {"reason": "walk"},
+    },
+    # The check: financing_credit is the scenario every checking role (market institutions too)
+    # may use; a check id nobody logged answers 404.
+    ("POST", "/api/v1/checks"): {
+        "json": {"codes": ["913205836000373417"], "scenario": "financing_credit"}
+    },
+    ("GET", "/api/v1/checks/{check_id}"): {"check_id": "1"},
+    # Joint measures: the public catalogue; a department's subscriptions (pull, no webhook) and
+    # actions (none on an empty store: 404); the credit office's figures.
+    ("GET", "/api/v1/measures"): {"params": {"scenario": "government_procurement"}},
+    ("GET", "/api/v1/subscriptions"): {},
+    ("POST", "/api/v1/subscriptions"): {"json": {"scenarios": ["awards_honours"]}},
+    ("PATCH", "/api/v1/subscriptions/{subscription_id}"): {
+        "subscription_id": "1",
+        "json": {"scenarios": ["awards_honours", "market_access"]},
+    },
+    ("DELETE", "/api/v1/subscriptions/{subscription_id}"): {"subscription_id": "999"},
+    ("GET", "/api/v1/actions"): {"params": {"after": "0", "limit": "5"}},
+    ("GET", "/api/v1/actions/{action_id}"): {"action_id": "1"},
+    ("POST", "/api/v1/actions/{action_id}/feedback"): {
+        "action_id": "1",
+        "json": {"outcome": "applied"},
+    },
+    ("GET", "/api/v1/joint/figures"): {"params": {"on": "2026-11-27"}},
 }
 
 #: Public routes whose sample names something an empty store does not hold: they answer 404.

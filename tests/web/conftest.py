@@ -50,6 +50,8 @@ def portal_settings(tmp_path: Path, url: str) -> Settings:
         database_url=url,
         secret_key=TEST_KEY,
         password_hash_cost="fast",
+        # No background worker racing the tests: they run its steps themselves.
+        worker_interval_seconds=0,
     )
 
 

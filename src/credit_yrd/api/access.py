@@ -40,14 +40,14 @@ def allow(*roles: Role) -> Any:
     return Depends(guard)
 
 
-def _open_guard() -> Callable[[], None]:
-    def guard() -> None:
+def _open_guard() -> Callable[[], Any]:
+    async def guard() -> None:  # async: nothing to read, so no thread hop
         return None
 
     return guard
 
 
-def _key_guard(allowed: frozenset[Role]) -> Callable[..., None]:
+def _key_guard(allowed: frozenset[Role]) -> Callable[..., Any]:
     # Imported here: deps imports the authentication package, which must not import this module.
     from credit_yrd.api.deps import optional_principal, unauthenticated
 
@@ -55,7 +55,7 @@ def _key_guard(allowed: frozenset[Role]) -> Callable[..., None]:
     names_en = ", ".join(sorted(role.value for role in allowed))
     caller = Depends(optional_principal)
 
-    def guard(principal: Any = caller) -> None:
+    async def guard(principal: Any = caller) -> None:
         if principal is None:
             raise unauthenticated()
         if principal.role not in allowed:

@@ -14,17 +14,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from credit_yrd import __version__
 from credit_yrd.api import limits, problems
 from credit_yrd.api.access import Role, allow, check_routes_declared
-from credit_yrd.api.deps import dispose_engine, engine_of
+from credit_yrd.api.deps import dispose_engine, engine_of, settings_of
 from credit_yrd.api.limits import MAX_BODY_BYTES, BodyLimit
 from credit_yrd.api.routes import audit, batches, ids, records, search, standard, subjects
 from credit_yrd.api.routes.authorisations import router as authorisations_router
 from credit_yrd.api.routes.changes import router as changes_router
+from credit_yrd.api.routes.checks import router as checks_router
+from credit_yrd.api.routes.joint import router as joint_router
+from credit_yrd.api.routes.lists import me_router as me_lists_router
+from credit_yrd.api.routes.lists import router as lists_router
 from credit_yrd.api.routes.me import router as me_router
 from credit_yrd.api.routes.session import router as session_router
 from credit_yrd.api.routes.sources import router as sources_router
 from credit_yrd.auth.throttle import LoginThrottle
 from credit_yrd.clock import clock_from
+from credit_yrd.measures.worker import background_worker
 from credit_yrd.settings import Settings, get_settings
+from credit_yrd.standards.loader import get_standard
 from credit_yrd.web import routes as web_routes
 from credit_yrd.web.render import error_page
 
@@ -49,7 +55,18 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
+    # The joint-measures worker (list expiry, actions, webhook pushes); None when disabled.
+    worker = background_worker(
+        engine=lambda: engine_of(app),
+        clock=lambda: app.state.clock,
+        standard=lambda: get_standard(settings_of(app).standard_version),
+        settings=settings_of(app),
+    )
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop()
     dispose_engine(app)
 
 
@@ -106,11 +123,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(records.router)
     v1.include_router(audit.router)
     v1.include_router(me_router)
+    v1.include_router(me_lists_router)
+    v1.include_router(lists_router)
     v1.include_router(authorisations_router)
     v1.include_router(search.router)
     v1.include_router(sources_router)
     v1.include_router(changes_router)
     v1.include_router(session_router)
+    v1.include_router(checks_router)
+    v1.include_router(joint_router)
     app.include_router(v1)
     app.include_router(web_routes.router)
     check_routes_declared(app, exempt=lambda path: not path.startswith("/api"))

@@ -11,6 +11,12 @@ every unsafe request (POST, PUT, PATCH, DELETE) to ``/api`` (403 otherwise): a b
 cookie to requests another site makes it send, but only the portal knows the token. Key callers
 send no cookie and need no token. The engine lives on ``app.state.engine`` and is made on first use,
 so an app whose routes are all public never opens the store.
+
+The dependencies that read nothing from the store are ``async`` (FastAPI runs a plain ``def``
+dependency in its thread pool, a thread hop per dependency per request); the store is read in the
+thread pool. A key that authenticated is remembered for :data:`KEY_CACHE_SECONDS` (by its SHA-256,
+never in clear), so a busy caller costs one look-up every few seconds instead of one per request:
+a key revoked while the server runs stops working within that time.
 """
 
 from __future__ import annotations
@@ -18,14 +24,16 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+import time
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
-from credit_yrd.auth.api_keys import Principal, authenticate
+from credit_yrd.auth.api_keys import MAX_PRESENTED_CHARS, Principal, authenticate, hash_key
 from credit_yrd.auth.sessions import SESSION_COOKIE, SessionInfo, lookup_session
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.settings import Settings, get_settings
@@ -99,7 +107,7 @@ def store_unavailable() -> HTTPException:
     )
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return engine_of(request.app)
 
 
@@ -174,7 +182,63 @@ def unauthenticated(invalid: bool = False) -> HTTPException:
     )
 
 
-def optional_principal(
+#: How long an authenticated key is remembered (seconds): the longest a revoked key keeps working
+#: in a running server.
+KEY_CACHE_SECONDS = 5.0
+_KEY_CACHE_MAX = 10_000
+
+
+class KeyCache:
+    """Principals of keys that authenticated, by the key's SHA-256, for a few seconds."""
+
+    def __init__(self, seconds: float = KEY_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._found: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        hit = self._found.get(digest)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._found) >= _KEY_CACHE_MAX:
+                self._found.clear()
+            self._found[digest] = (time.monotonic() + self.seconds, principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+def key_cache_of(app: FastAPI) -> KeyCache:
+    cache = getattr(app.state, "key_cache", None)
+    if not isinstance(cache, KeyCache):
+        cache = KeyCache()
+        app.state.key_cache = cache
+    return cache
+
+
+def _authenticate_key(app: FastAPI, presented: str) -> Principal | None:
+    try:
+        with engine_of(app).connect() as conn:
+            return authenticate(conn, presented)
+    except SQLAlchemyError as exc:
+        _log.error("authentication failed on the store: %s", exc)
+        raise store_unavailable() from None
+
+
+def _session_principal(request: Request) -> Principal | None:
+    found = session_of(request)
+    if found is None:
+        return None
+    check_csrf(request, found)
+    return found.principal
+
+
+async def optional_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     header_key: Annotated[str | None, Depends(api_key_header)],
@@ -186,24 +250,20 @@ def optional_principal(
     if presented is None or not presented.strip():
         if not cookie:
             return None
-        found = session_of(request)
-        if found is None:
-            return None
-        check_csrf(request, found)
-        return found.principal
-    engine = engine_of(request.app)
-    try:
-        with engine.connect() as conn:
-            principal = authenticate(conn, presented)
-    except SQLAlchemyError as exc:
-        _log.error("authentication failed on the store: %s", exc)
-        raise store_unavailable() from None
+        return await run_in_threadpool(_session_principal, request)
+    cache = key_cache_of(request.app)
+    digest = hash_key(presented.strip()[:MAX_PRESENTED_CHARS])
+    principal = cache.get(digest) if len(presented) <= MAX_PRESENTED_CHARS else None
+    if principal is not None:
+        return principal
+    principal = await run_in_threadpool(_authenticate_key, request.app, presented)
     if principal is None:
         raise unauthenticated(invalid=True)
+    cache.put(digest, principal)
     return principal
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     """The authenticated caller; 401 when there is none."""

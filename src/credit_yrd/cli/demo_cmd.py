@@ -4,7 +4,9 @@ On a fresh installation: the store is created, a world of about 20,000 subjects 
 ``<data_dir>/world`` (once; later runs reuse it), each province's folder is ingested with progress
 bars and receipts (a re-run finds every file already accepted and writes nothing), one portal account per
 role is made (once; the passwords are kept in ``<data_dir>/demo-accounts.json`` and printed on every
-run with the login address), and the server starts on the configured host and port.
+run with the login address), the joint-action loop is set up (departments of Jiangsu and Zhejiang
+subscribed to their scenarios, the ingested lists synced into entries and their measures initiated;
+:mod:`credit_yrd.demo.joint`), and the server starts on the configured host and port.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from credit_yrd.cli.output import out
 
 if TYPE_CHECKING:
     from credit_yrd.demo.accounts import DemoAccount
+    from credit_yrd.demo.joint import JointSummary
 
 PROVINCES = ("shanghai", "jiangsu", "zhejiang", "anhui")
 DEMO_SUBJECTS = 20_000
@@ -134,22 +137,48 @@ def print_demo_accounts(st: CliState, accounts: list[DemoAccount]) -> None:
     )
 
 
+def print_joint(st: CliState, summary: JointSummary) -> None:
+    """What the joint-action demo holds: active list entries and initiated actions."""
+    out.print(
+        st.t(
+            f"联合奖惩：在列名单条目 {summary.total_active} 条，已发起措施 {summary.actions} 项；"
+            "部门登录后在 /console 查看推送的措施并核查、反馈，信用办在 /office/joint 查看闭环统计",
+            f"joint measures: {summary.total_active} active list entries, {summary.actions} "
+            "actions initiated; departments see their actions, check and feed back at /console, "
+            "credit offices follow the loop at /office/joint",
+        )
+    )
+    for line in summary.worker.get("errors", []):
+        out.print(f"[yellow]{escape(str(line))}[/]")
+
+
 def run_demo(st: CliState, url: str, *, subjects: int, seed: int) -> None:
     from credit_yrd.auth.accounts import password_hasher
-    from credit_yrd.clock import SYSTEM_CLOCK
+    from credit_yrd.clock import clock_from
     from credit_yrd.demo.accounts import ensure_demo_accounts
+    from credit_yrd.demo.joint import setup_joint
+    from credit_yrd.standards.loader import get_standard
     from credit_yrd.store.migrate import init_store
 
     folder = ensure_world(st, subjects, seed)
     engine = init_store(url)
+    clock = clock_from(st.settings.clock_file)
     try:
         ingest_world(st, engine, folder)
         accounts = ensure_demo_accounts(
             engine,
             st.settings.data_dir,
-            SYSTEM_CLOCK,
+            clock,
             hasher=password_hasher(st.settings.password_hash_cost),
+            joint=True,
+        )
+        summary = setup_joint(
+            engine,
+            clock=clock,
+            settings=st.settings,
+            standard=get_standard(st.settings.standard_version),
         )
     finally:
         engine.dispose()
     print_demo_accounts(st, accounts)
+    print_joint(st, summary)

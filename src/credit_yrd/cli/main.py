@@ -14,10 +14,13 @@ from typer.core import TyperGroup
 
 from credit_yrd import __version__
 from credit_yrd.cli import (
+    check_cmd,
     generate_cmd,
     id_cmd,
     ingest_cmd,
+    joint_cmd,
     key_cmd,
+    lists_cmd,
     report_cmd,
     search_cmd,
     standard_cmd,
@@ -77,9 +80,12 @@ app.add_typer(report_cmd.app, name="report")
 app.add_typer(key_cmd.app, name="key")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(search_cmd.app, name="search")
+app.add_typer(lists_cmd.app, name="lists")
 store_cmd.register(app)
 generate_cmd.register(app)
 ingest_cmd.register(app)
+check_cmd.register(app)
+joint_cmd.register(app)
 
 
 __all__ = ["app"]

@@ -3,7 +3,9 @@
 :func:`ensure_demo_accounts` makes ``demo-subject`` (the organisation with the most current
 penalty records in the store), ``demo-department`` (Shanghai, market regulation), ``demo-office``
 (the regional credit office), ``demo-source`` (the Shanghai platform) and ``demo-bank`` (a market
-institution). Their passwords are random, made on the first run and written to
+institution); with ``joint=True`` also the departments and the provincial credit office of the
+joint-action demo (:data:`JOINT_PLANS`: Jiangsu finance, Zhejiang development and reform, the
+Jiangsu credit office). Their passwords are random, made on the first run and written to
 ``<data_dir>/demo-accounts.json`` (mode 0600) so that every later run can show them again; a re-run
 keeps the accounts. This is a demo convenience: real accounts are made with ``credit-yrd user add``
 and their passwords are never written anywhere.
@@ -69,6 +71,25 @@ FIXED_PLANS = (
     _Plan("demo-office", Role.CREDIT_OFFICE, "长三角区域信用办（演示）"),
     _Plan("demo-source", Role.DATA_SOURCE, "上海市公共信用信息平台（演示）", source="shanghai"),
     _Plan("demo-bank", Role.MARKET_INSTITUTION, "长三角演示银行"),
+)
+#: The joint-action demo (联合奖惩): departments in other provinces and domains that implement the
+#: measures a Shanghai market-regulation listing triggers, and a provincial credit office.
+JOINT_PLANS = (
+    _Plan(
+        "demo-js-finance",
+        Role.DEPARTMENT,
+        "江苏省财政厅（演示）",
+        province="32",
+        domain="finance",
+    ),
+    _Plan(
+        "demo-zj-reform",
+        Role.DEPARTMENT,
+        "浙江省发展和改革委员会（演示）",
+        province="33",
+        domain="development_reform",
+    ),
+    _Plan("demo-office-js", Role.CREDIT_OFFICE, "江苏省信用办（演示）", province="32"),
 )
 SUBJECT_USERNAME = "demo-subject"
 
@@ -152,9 +173,15 @@ def most_penalised_organisation(conn: Connection) -> Any | None:
 
 
 def ensure_demo_accounts(
-    engine: Engine, data_dir: Path, clock: Clock, *, hasher: PasswordHasher | None = None
+    engine: Engine,
+    data_dir: Path,
+    clock: Clock,
+    *,
+    hasher: PasswordHasher | None = None,
+    joint: bool = False,
 ) -> list[DemoAccount]:
-    """Make the demo accounts that are missing and return all of them with their passwords.
+    """Make the demo accounts that are missing and return all of them with their passwords
+    (with ``joint``, the accounts of :data:`JOINT_PLANS` too).
 
     An account that exists keeps its password when the passwords file knows it; when the file was
     lost, the account gets a new random password (and its sessions end), so it can be shown.
@@ -164,7 +191,7 @@ def ensure_demo_accounts(
     passwords = _read_passwords(path)
     made: list[DemoAccount] = []
     with transaction(engine) as conn:
-        plans = list(FIXED_PLANS)
+        plans = list(FIXED_PLANS) + (list(JOINT_PLANS) if joint else [])
         subject_row = None
         existing_subject = get_account(conn, SUBJECT_USERNAME)
         if existing_subject is not None and existing_subject.subject_id is not None:

@@ -52,6 +52,8 @@ def home_of(role: Role) -> str:
         return "/office/sources"
     if role is Role.SUBJECT:
         return "/me"
+    if role is Role.DEPARTMENT:
+        return "/console"
     return "/"
 
 

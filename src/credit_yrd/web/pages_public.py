@@ -33,6 +33,7 @@ from credit_yrd.ledger.audiences import PUBLIC as PUBLIC_ACCESS
 from credit_yrd.ledger.audiences import Access as ViewAccess
 from credit_yrd.ledger.audiences import access_for
 from credit_yrd.ledger.files import FileRecord, InvalidCursorError
+from credit_yrd.lists.entries import entries_of_subject, list_counts
 from credit_yrd.search.query import MAX_OFFSET, SearchError, search
 from credit_yrd.standards.models import Standard
 from credit_yrd.store.engine import transaction
@@ -201,10 +202,12 @@ def _run_search(
 def home(request: Request, visitor: Public) -> HTMLResponse:
     with state.engine(request).connect() as conn:
         data = figures(conn)
+        listed = sum(list_counts(conn, on=state.today(request)).values())
     labels = present.Labels(state.standard(request), visitor.lang)
     return render(
         request,
         "home.html",
+        listed=listed,
         form=SearchForm(),
         options=_options(labels),
         f=data,
@@ -362,6 +365,12 @@ def _file_page(
             )
         except InvalidCursorError as exc:
             raise PageError(400, exc.message_zh, exc.message_en) from None
+        today = clock.today()
+        active_entries = [
+            e
+            for e in entries_of_subject(conn, int(row.id), standard=standard)
+            if e.active_on(today)
+        ]
     public = file.audience is Audience.PUBLIC
     uscc = file.subject.uscc
     return render(
@@ -377,6 +386,7 @@ def _file_page(
         purpose_error=purpose_error,
         reads=file.reads.entries if file.reads is not None else None,
         own_file=file.audience is Audience.SUBJECT,
+        active_entries=active_entries,
         **_helpers(standard, visitor.lang),
     )
 

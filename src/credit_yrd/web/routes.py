@@ -13,7 +13,15 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from credit_yrd.web import pages_auth, pages_me, pages_office, pages_public
+from credit_yrd.web import (
+    pages_auth,
+    pages_console,
+    pages_joint,
+    pages_lists,
+    pages_me,
+    pages_office,
+    pages_public,
+)
 from credit_yrd.web.render import STATIC
 from credit_yrd.web.session import route_access
 
@@ -21,12 +29,23 @@ STATIC_PATH = "/static"
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_public.router)
+router.include_router(pages_lists.router)
 router.include_router(pages_auth.router)
 router.include_router(pages_me.router)
 router.include_router(pages_office.router)
+router.include_router(pages_console.router)
+router.include_router(pages_joint.router)
 router.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static")
 
-PAGE_ROUTERS = (pages_public.router, pages_auth.router, pages_me.router, pages_office.router)
+PAGE_ROUTERS = (
+    pages_public.router,
+    pages_lists.router,
+    pages_auth.router,
+    pages_me.router,
+    pages_office.router,
+    pages_console.router,
+    pages_joint.router,
+)
 
 
 def page_routes() -> list[APIRoute]:

@@ -47,6 +47,7 @@ class Access(StrEnum):
     SIGNED_IN = "signed_in"
     CREDIT_OFFICE = "credit_office"
     SUBJECT = "subject"
+    DEPARTMENT = "department"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,16 @@ def _check(access: Access, visitor: Visitor, request: Request) -> None:
     if access is Access.CREDIT_OFFICE and visitor.role is not Role.CREDIT_OFFICE:
         raise PageError(
             403, "此页面仅限信用办账户访问", "only credit office accounts may open this page"
+        )
+    if access is Access.DEPARTMENT and (
+        visitor.role is not Role.DEPARTMENT
+        or not visitor.principal.province
+        or not visitor.principal.domain
+    ):
+        raise PageError(
+            403,
+            "此页面仅限政务部门账户访问",
+            "only department accounts may open this page",
         )
     if access is Access.SUBJECT and (
         visitor.role is not Role.SUBJECT or visitor.principal.subject_id is None

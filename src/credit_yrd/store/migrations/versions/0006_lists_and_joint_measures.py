@@ -223,6 +223,13 @@ def upgrade() -> None:
         sa.Column("entry_id", BIGID, nullable=False),
         sa.Column("measure_code", sa.String(length=64), nullable=False),
         sa.Column("subscription_id", BIGID, nullable=False),
+        sa.Column(
+            "cycle",
+            sa.Integer(),
+            server_default="1",
+            nullable=False,
+            comment="第几次列入（移出后再列入为新一轮）(which listing of the entry: re-listed = new)",
+        ),
         sa.Column("province", sa.String(length=2), nullable=False, comment="实施部门省份"),
         sa.Column("initiated_at", TS, nullable=False, comment="发起 (initiated)"),
         sa.Column("due_on", sa.Date(), nullable=False, comment="反馈期限 (feedback due)"),
@@ -250,7 +257,8 @@ def upgrade() -> None:
             "entry_id",
             "measure_code",
             "subscription_id",
-            name=op.f("uq_actions_entry_id_measure_code_subscription_id"),
+            "cycle",
+            name=op.f("uq_actions_entry_id_measure_code_subscription_id_cycle"),
         ),
     )
     with op.batch_alter_table("actions", schema=None) as batch_op:
