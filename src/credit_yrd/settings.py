@@ -102,6 +102,45 @@ class Settings(BaseSettings):
         "or reserved address: for tests or a closed network only)",
     )
 
+    calendar_file: Path | None = Field(
+        default=None,
+        description="补充法定节假日与调休安排的日历文件（YAML，内置数据只到 2026 年）；缺失的年份按仅周末计算并告警 "
+        "(YAML calendar file with the official holidays and make-up working days of years after "
+        "the bundled data, which ends with 2026; missing years count weekends only, with a warning)",
+    )
+    repair_accept_working_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="信用修复申请的受理期限（工作日）(working days to accept or refuse a repair "
+        "application for handling)",
+    )
+    repair_decide_working_days: int = Field(
+        default=10,
+        ge=1,
+        le=120,
+        description="信用修复申请的办结期限（工作日）(working days to decide a repair application)",
+    )
+    objection_working_days: int = Field(
+        default=10,
+        ge=1,
+        le=120,
+        description="异议申诉的答复期限（工作日）(working days to answer an objection)",
+    )
+    reminder_working_days: int = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="办理期限前多少个工作日提醒办理部门 (remind handlers this many working days "
+        "before a deadline)",
+    )
+    repair_document_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="信用修复证明材料单个文件的上限（字节）(largest evidence document accepted, bytes)",
+    )
+
     def resolved_sources_dir(self) -> Path:
         return self.sources_dir if self.sources_dir is not None else self.data_dir / "sources"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     DDL,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.sql.expression import false
 
 from credit_yrd.store.types import BigID, JSONType, Timestamp
 
@@ -162,6 +164,25 @@ records = Table(
         Date,
         nullable=True,
         comment="当前版本的公示截止日；无截止为空 (last day of publication; null: no end)",
+    ),
+    Column(
+        "repaired_on",
+        Date,
+        nullable=True,
+        comment="信用修复生效日：自该日起终止公示、停止共享 (first day after an approved repair)",
+    ),
+    Column(
+        "objection_open",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="异议处理中 (an objection about the record is being handled)",
+    ),
+    Column(
+        "public_state",
+        String(16),
+        nullable=True,
+        comment="每日公示任务最近一次判定的状态 (state the daily publication job last gave it)",
     ),
     UniqueConstraint("source", "kind", "source_key"),
     CheckConstraint(
@@ -405,6 +426,14 @@ list_entries = Table(
     Column("removed_on", Date, nullable=True, comment="移出日期 (first day off the list)"),
     Column("removal_reason", String(32), nullable=True),
     Column("updated_at", Timestamp, nullable=False),
+    Column(
+        "basis_record_id",
+        BigID,
+        ForeignKey("records.id"),
+        nullable=True,
+        comment="认定所依据的记录，如行政处罚决定；该记录修复后本条目随之移出 (the record the listing "
+        "rests on, e.g. a penalty decision: repairing it removes the entry)",
+    ),
     CheckConstraint(_in("status", ENTRY_STATUSES), name="status"),
     CheckConstraint(_in("origin", ENTRY_ORIGINS), name="origin"),
     CheckConstraint(
@@ -534,6 +563,228 @@ job_cursors = Table(
 )
 
 
+# --- publication windows, repair and objections (revision 0007) ----------------------------------
+
+#: Where a record stands against its publication window (``records.public_state``).
+PUBLIC_STATES = ("scheduled", "published", "ended", "not_published", "repaired", "withdrawn")
+REPAIR_TARGETS = ("record", "listing")
+REPAIR_STATUSES = ("submitted", "accepted", "approved", "refused", "withdrawn")
+DOCUMENT_KINDS = ("payment", "rectification", "commitment", "other")
+OBJECTION_GROUNDS = ("content", "period", "repair_decision")
+OBJECTION_PARTIES = ("subject", "standing")
+OBJECTION_STATUSES = ("open", "corrected", "withdrawn_record", "upheld", "withdrawn")
+CASE_EVENTS = (
+    "submitted",
+    "document_added",
+    "accepted",
+    "approved",
+    "refused",
+    "withdrawn",
+    "effects_applied",
+    "delivered",
+    "reminded",
+    "filed",
+    "corrected",
+    "withdrawn_record",
+    "upheld",
+)
+REPAIR_DELIVERY_EVENTS = ("repair.approved",)
+
+publication_runs = Table(
+    "publication_runs",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("run_on", Date, nullable=False, comment="判定日 (the day judged)"),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp, nullable=True),
+    Column("actor", String(200), nullable=False, comment="运行者 (worker, CLI user)"),
+    Column("standard_version", String(32), nullable=False),
+    Column("examined", Integer, nullable=False, server_default="0"),
+    Column("moved", Integer, nullable=False, server_default="0"),
+    Column("counts", JSONType, nullable=True, comment="各状态迁移计数 (moves per from → to)"),
+    Index(None, "run_on"),
+)
+
+publication_moves = Table(
+    "publication_moves",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("run_id", BigID, ForeignKey("publication_runs.id"), nullable=False),
+    Column("record_id", BigID, ForeignKey("records.id"), nullable=False),
+    Column("from_state", String(16), nullable=True),
+    Column("to_state", String(16), nullable=False),
+    Column("public_from", Date, nullable=True),
+    Column("public_until", Date, nullable=True),
+    Column("rule_id", String(64), nullable=True, comment="适用的公示规则 (rule applied)"),
+    CheckConstraint(f"from_state IS NULL OR {_in('from_state', PUBLIC_STATES)}", name="from_state"),
+    CheckConstraint(_in("to_state", PUBLIC_STATES), name="to_state"),
+    Index(None, "run_id"),
+    Index(None, "record_id"),
+)
+
+repair_applications = Table(
+    "repair_applications",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("query_code", String(20), nullable=False, unique=True, comment="查询码"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=False),
+    Column("target", String(16), nullable=False, comment="修复对象：记录或名单条目"),
+    Column("record_id", BigID, ForeignKey("records.id"), nullable=True),
+    Column("entry_id", BigID, ForeignKey("list_entries.id"), nullable=True),
+    Column("authority", String(200), nullable=False, comment="认定部门：谁认定、谁修复"),
+    Column("province", String(2), nullable=False, comment="认定部门省份"),
+    Column("domain", String(64), nullable=True, comment="认定部门领域；空则由信用办办理"),
+    Column("applicant", String(200), nullable=False, comment="申请人（账户）"),
+    Column("applicant_account_id", BigID, ForeignKey("accounts.id"), nullable=True),
+    Column("corrected", String(4000), nullable=False, comment="纠正失信行为、履行义务的情况"),
+    Column("conditions", JSONType, nullable=True, comment="受理时核对的修复条件"),
+    Column("status", String(16), nullable=False),
+    Column("received_at", Timestamp, nullable=False),
+    Column("accept_due", Date, nullable=False, comment="受理期限（工作日计）"),
+    Column("decide_due", Date, nullable=False, comment="办结期限（工作日计）"),
+    Column("accepted_at", Timestamp, nullable=True),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reasons", String(4000), nullable=True, comment="决定理由（不予修复须说明）"),
+    Column("working_days", Integer, nullable=True, comment="办理用时（工作日）"),
+    Column("updated_at", Timestamp, nullable=False),
+    CheckConstraint(_in("target", REPAIR_TARGETS), name="target"),
+    CheckConstraint(_in("status", REPAIR_STATUSES), name="status"),
+    CheckConstraint("(record_id IS NULL) <> (entry_id IS NULL)", name="one_target"),
+    Index(None, "subject_id"),
+    Index(None, "status", "decide_due"),
+    Index(None, "province", "status"),
+    Index(None, "record_id"),
+    Index(None, "entry_id"),
+)
+
+repair_documents = Table(
+    "repair_documents",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("application_id", BigID, ForeignKey("repair_applications.id"), nullable=False),
+    Column("kind", String(16), nullable=False, comment="缴款、整改、信用承诺书、其他"),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_at", Timestamp, nullable=False),
+    CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+    Index(None, "application_id"),
+)
+
+objections = Table(
+    "objections",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("query_code", String(20), nullable=False, unique=True, comment="查询码"),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=False),
+    Column("record_id", BigID, ForeignKey("records.id"), nullable=False),
+    Column(
+        "repair_id",
+        BigID,
+        ForeignKey("repair_applications.id"),
+        nullable=True,
+        comment="对修复决定的异议",
+    ),
+    Column("ground", String(16), nullable=False, comment="异议事项：内容、期限、修复决定"),
+    Column("party", String(16), nullable=False, comment="异议人：主体本身或利害关系人"),
+    Column("party_name", String(200), nullable=True, comment="利害关系人名称"),
+    Column("statement", String(4000), nullable=False),
+    Column("filed_by", String(200), nullable=False),
+    Column("filed_by_account_id", BigID, ForeignKey("accounts.id"), nullable=True),
+    Column("province", String(2), nullable=False, comment="信息来源省份"),
+    Column("authority", String(200), nullable=False, comment="信息提供部门"),
+    Column("domain", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("received_at", Timestamp, nullable=False),
+    Column("due_on", Date, nullable=False, comment="答复期限（工作日计）"),
+    Column("decided_at", Timestamp, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reasons", String(4000), nullable=True),
+    Column("new_version_id", BigID, ForeignKey("record_versions.id"), nullable=True),
+    Column("working_days", Integer, nullable=True, comment="办理用时（工作日）"),
+    Column("updated_at", Timestamp, nullable=False),
+    CheckConstraint(_in("ground", OBJECTION_GROUNDS), name="ground"),
+    CheckConstraint(_in("party", OBJECTION_PARTIES), name="party"),
+    CheckConstraint(_in("status", OBJECTION_STATUSES), name="status"),
+    Index(None, "subject_id"),
+    Index(None, "record_id"),
+    Index(None, "status", "due_on"),
+    Index(None, "province", "status"),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("application_id", BigID, ForeignKey("repair_applications.id"), nullable=True),
+    Column("objection_id", BigID, ForeignKey("objections.id"), nullable=True),
+    Column("event", String(32), nullable=False),
+    Column("at", Timestamp, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("detail", JSONType, nullable=True),
+    CheckConstraint("(application_id IS NULL) <> (objection_id IS NULL)", name="one_case"),
+    CheckConstraint(_in("event", CASE_EVENTS), name="event"),
+    Index(None, "application_id"),
+    Index(None, "objection_id"),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("subject_id", BigID, ForeignKey("subjects.id"), nullable=True, comment="告知的主体"),
+    Column("role", String(32), nullable=True, comment="提醒的办理角色"),
+    Column("province", String(2), nullable=True),
+    Column("domain", String(64), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("ref", String(64), nullable=False, comment="所涉事项，如 repair:12"),
+    Column("title_zh", String(500), nullable=False),
+    Column("title_en", String(500), nullable=False),
+    Column("body_zh", String(2000), nullable=False),
+    Column("body_en", String(2000), nullable=False),
+    Column("dedupe_key", String(200), nullable=True, unique=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("read_at", Timestamp, nullable=True),
+    CheckConstraint("(subject_id IS NULL) <> (role IS NULL)", name="one_recipient"),
+    Index(None, "subject_id"),
+    Index(None, "role", "province"),
+)
+
+platform_endpoints = Table(
+    "platform_endpoints",
+    metadata,
+    Column("province", String(2), primary_key=True, comment="省级信用平台"),
+    Column("url", String(1000), nullable=True, comment="推送地址；空则拉取"),
+    Column("secret", String(128), nullable=True, comment="推送签名密钥（HMAC-SHA256）"),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+repair_deliveries = Table(
+    "repair_deliveries",
+    metadata,
+    Column("id", BigID, primary_key=True),
+    Column("application_id", BigID, ForeignKey("repair_applications.id"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("recipient", String(64), nullable=False, comment="province:31 或 subscription:7"),
+    Column("province", String(2), nullable=True),
+    Column("subscription_id", BigID, ForeignKey("subscriptions.id"), nullable=True),
+    Column("payload", JSONType, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Timestamp, nullable=True, comment="下次推送时间；拉取方式为空"),
+    Column("delivered_at", Timestamp, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    UniqueConstraint("application_id", "event", "recipient"),
+    CheckConstraint(_in("event", REPAIR_DELIVERY_EVENTS), name="event"),
+    Index(None, "delivered_at", "next_attempt_at"),
+    Index(None, "province", "id"),
+    Index(None, "subscription_id", "id"),
+)
+
 #: The message the database gives when something tries to change a record version.
 APPEND_ONLY_MESSAGE = (
     "record_versions 只能追加，不能修改或删除 (record_versions is append-only: no UPDATE or DELETE)"
@@ -610,8 +861,9 @@ def append_only_triggers(table: str) -> dict[str, list[str]]:
     }
 
 
-#: The list steps and the checks are evidence: append-only like the access log.
-for _table in (list_events, checks):
+#: The list steps, the checks, the publication job's moves and the steps of repair and objection
+#: cases are evidence: append-only like the access log.
+for _table in (list_events, checks, publication_moves, case_events):
     for _dialect, _statements in append_only_triggers(_table.name).items():
         for _statement in _statements:
             event.listen(_table, "after_create", DDL(_statement).execute_if(dialect=_dialect))
