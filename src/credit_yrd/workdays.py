@@ -145,6 +145,10 @@ def load_calendar_file(path: Path) -> CalendarFile:
         raise _file_error(
             path, "解析", "不是 UTF-8 编码的 YAML", f"not UTF-8 YAML ({type(exc).__name__})"
         ) from None
+    except ValueError as exc:  # a date YAML reads but the calendar has not: 2027-13-01
+        raise _file_error(
+            path, "解析", f"含有不存在的日期（{exc}）", f"holds a date that does not exist ({exc})"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("years"), dict):
         raise _file_error(path, "顶层", "须有 years: 映射", "must have a years: mapping")
     years: dict[int, YearCalendar] = {}

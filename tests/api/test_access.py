@@ -53,6 +53,20 @@ WALK_PASSWORD = "walk-the-routes-2026"
 WALK_BANK = "walk-bank"
 FAST = password_hasher("fast")
 
+#: A repair application and an added document as multipart/form-data (record 1: unknown).
+REPAIR_FORM = (
+    b'--walkboundary\r\nContent-Disposition: form-data; name="target"\r\n\r\nrecord\r\n'
+    b'--walkboundary\r\nContent-Disposition: form-data; name="record_id"\r\n\r\n1\r\n'
+    b'--walkboundary\r\nContent-Disposition: form-data; name="corrected"\r\n\r\nwalk\r\n'
+    b"--walkboundary--\r\n"
+)
+REPAIR_DOCUMENT_FORM = (
+    b'--walkboundary\r\nContent-Disposition: form-data; name="kind"\r\n\r\nother\r\n'
+    b'--walkboundary\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+    b"Content-Type: application/pdf\r\n\r\n%PDF-1.7 walk\r\n"
+    b"--walkboundary--\r\n"
+)
+
 # A harmless, valid request for each route (path parameters filled in, bodies where needed).
 SAMPLES: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/health"): {},
@@ -171,6 +185,55 @@ SAMPLES: dict[tuple[str, str], dict] = {
         "json": {"outcome": "applied"},
     },
     ("GET", "/api/v1/joint/figures"): {"params": {"on": "2026-11-27"}},
+    # Publication windows: the job's runs (credit offices); a deadline in working days (public).
+    ("GET", "/api/v1/publication/runs"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/calendar/deadline"): {"params": {"start": "2026-09-28", "days": "10"}},
+    # Objections: filing about record 1 (none on an empty store: 404), the filer's list or the
+    # handler's queue, one case, withdrawal and decision of objection 1 (404), the public
+    # progress of a code nobody holds (404).
+    ("POST", "/api/v1/objections"): {
+        "json": {"record_id": 1, "ground": "content", "statement": "walk"}
+    },
+    ("GET", "/api/v1/objections"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/objections/{objection_id}"): {"objection_id": "1"},
+    ("POST", "/api/v1/objections/{objection_id}/withdraw"): {"objection_id": "1"},
+    ("POST", "/api/v1/objections/{objection_id}/decision"): {
+        "objection_id": "1",
+        "json": {"outcome": "uphold", "reasons": "walk"},
+    },
+    ("GET", "/api/v1/objections/progress/{query_code}"): {"query_code": "YY-2222-3333-4444"},
+    # Credit repair: applying for record 1 (none on an empty store: 404) as multipart/form-data,
+    # the applicant's list or the handler's queue, application 1 and its document 1 (404), its
+    # steps (404), the public progress of a code nobody holds (404), the figures; the pull of
+    # repair deliveries, a province's push address (set to pull), the notices.
+    ("POST", "/api/v1/repairs"): {
+        "content": REPAIR_FORM,
+        "headers": {"Content-Type": "multipart/form-data; boundary=walkboundary"},
+    },
+    ("GET", "/api/v1/repairs"): {"params": {"limit": "5"}},
+    ("GET", "/api/v1/repairs/{application_id}"): {"application_id": "1"},
+    ("GET", "/api/v1/repairs/{application_id}/documents/{document_id}"): {
+        "application_id": "1",
+        "document_id": "1",
+    },
+    ("POST", "/api/v1/repairs/{application_id}/documents"): {
+        "application_id": "1",
+        "content": REPAIR_DOCUMENT_FORM,
+        "headers": {"Content-Type": "multipart/form-data; boundary=walkboundary"},
+    },
+    ("POST", "/api/v1/repairs/{application_id}/accept"): {"application_id": "1"},
+    ("POST", "/api/v1/repairs/{application_id}/decision"): {
+        "application_id": "1",
+        "json": {"approve": False, "reasons": "walk"},
+    },
+    ("POST", "/api/v1/repairs/{application_id}/withdraw"): {"application_id": "1"},
+    ("GET", "/api/v1/repairs/progress/{query_code}"): {"query_code": "XF-2222-3333-4444"},
+    ("GET", "/api/v1/repairs/figures"): {},
+    ("GET", "/api/v1/repair-deliveries"): {"params": {"after": "0", "limit": "5"}},
+    ("GET", "/api/v1/platforms/{province}/endpoint"): {"province": "31"},
+    ("PUT", "/api/v1/platforms/{province}/endpoint"): {"province": "31", "json": {"url": None}},
+    ("GET", "/api/v1/notices"): {"params": {"limit": "5"}},
+    ("POST", "/api/v1/notices/{notice_id}/read"): {"notice_id": "1"},
 }
 
 #: Public routes whose sample names something an empty store does not hold: they answer 404.
@@ -178,6 +241,8 @@ UNKNOWN_ON_AN_EMPTY_STORE = {
     ("GET", "/api/v1/subjects/{code}"),
     ("GET", "/api/v1/records/{record_id}"),
     ("GET", "/api/v1/records/{record_id}/versions"),
+    ("GET", "/api/v1/objections/progress/{query_code}"),
+    ("GET", "/api/v1/repairs/progress/{query_code}"),
 }
 
 

@@ -56,7 +56,13 @@ def test_advance_lists_once_and_entries_show_it(world: World, env: Path) -> None
     assert "异议期届满列入 1 条" in first.stdout
     again = run("--lang", "en", "lists", "advance", "--db", url, "--json")
     assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout) == {"on": "2026-12-08", "fed": 0, "listed": 0, "expired": 0}
+    assert json.loads(again.stdout) == {
+        "on": "2026-12-08",
+        "fed": 0,
+        "listed": 0,
+        "expired": 0,
+        "withdrawn": 0,
+    }
 
     shown = run("lists", "entries", "market_serious_violation", "--db", url)
     assert shown.exit_code == 0, shown.output

@@ -251,3 +251,30 @@ def test_a_red_list_record_that_says_removed_is_removed_not_withdrawn(
     assert removed.status == "removed" and removed.removal_reason == "source"
     assert removed.removed_on == TODAY
     assert sync(engine, TODAY + dt.timedelta(days=3)) == 0
+
+
+def test_a_repaired_entry_is_not_listed_again_by_a_later_version(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """信用修复 removed the entry: the source re-sending the record (an extension, say) does not put
+    the subject back on the list; withdrawing the record still withdraws the entry."""
+    ingest(engine, tmp_path, "1", [dishonesty_row(1)])
+    assert sync(engine) == 1
+    (entry,) = entries(engine)
+    with transaction(engine) as conn:
+        lifecycle.remove_for_repair(
+            conn,
+            clock=FixedClock(TODAY),
+            entry_id=int(entry.id),
+            actor="repair:1",
+            note="准予信用修复",
+            standard=get_standard(),
+        )
+    ingest(engine, tmp_path, "2", [dishonesty_row(1, YZ_YXQZ="2030-02-28")])
+    assert sync(engine) == 0
+    (kept,) = entries(engine)
+    assert (kept.status, kept.removal_reason) == ("removed", "repair")
+    assert kept.ends_on == entry.ends_on
+    ingest(engine, tmp_path, "3", [dishonesty_row(1, YZ_ZT="withdrawn")])
+    assert sync(engine) == 1
+    assert entries(engine)[0].status == "withdrawn"

@@ -87,24 +87,28 @@ def test_the_whole_lifecycle_across_the_window_and_the_period_end(world: World) 
     assert "2026-12-07" in served["text_zh"] and served["document_number"].startswith("《市场")
 
     # The window is open through its last day: nothing happens.
-    assert advance(world, TODAY) == {"listed": 0, "expired": 0}
-    assert advance(world, dt.date(2026, 12, 7)) == {"listed": 0, "expired": 0}
+    assert advance(world, TODAY) == {"listed": 0, "expired": 0, "withdrawn": 0}
+    assert advance(world, dt.date(2026, 12, 7)) == {"listed": 0, "expired": 0, "withdrawn": 0}
     assert entry(world, proposed.id).status == "proposed"
 
     # The day after: listed from that day, for the list's three years.
-    assert advance(world, dt.date(2026, 12, 8)) == {"listed": 1, "expired": 0}
+    assert advance(world, dt.date(2026, 12, 8)) == {"listed": 1, "expired": 0, "withdrawn": 0}
     listed = entry(world, proposed.id)
     assert listed.status == "listed"
     assert listed.listed_on == dt.date(2026, 12, 8)
     assert listed.ends_on == dt.date(2029, 12, 7)
     assert listed.active_on(dt.date(2026, 12, 8)) and listed.active_on(dt.date(2029, 12, 7))
     assert not listed.active_on(dt.date(2026, 12, 7))
-    assert advance(world, dt.date(2026, 12, 9)) == {"listed": 0, "expired": 0}  # idempotent
+    assert advance(world, dt.date(2026, 12, 9)) == {
+        "listed": 0,
+        "expired": 0,
+        "withdrawn": 0,
+    }  # idempotent
 
     # Past the period's last day: removed for expiry, from the day after.
-    assert advance(world, dt.date(2029, 12, 7)) == {"listed": 0, "expired": 0}
-    assert advance(world, dt.date(2029, 12, 10)) == {"listed": 0, "expired": 1}
-    assert advance(world, dt.date(2029, 12, 11)) == {"listed": 0, "expired": 0}
+    assert advance(world, dt.date(2029, 12, 7)) == {"listed": 0, "expired": 0, "withdrawn": 0}
+    assert advance(world, dt.date(2029, 12, 10)) == {"listed": 0, "expired": 1, "withdrawn": 0}
+    assert advance(world, dt.date(2029, 12, 11)) == {"listed": 0, "expired": 0, "withdrawn": 0}
     gone = entry(world, proposed.id)
     assert gone.status == "removed" and gone.removal_reason == "expiry"
     assert gone.removed_on == dt.date(2029, 12, 8)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from credit_yrd import __version__
 from credit_yrd.api import limits, problems
@@ -24,11 +25,16 @@ from credit_yrd.api.routes.joint import router as joint_router
 from credit_yrd.api.routes.lists import me_router as me_lists_router
 from credit_yrd.api.routes.lists import router as lists_router
 from credit_yrd.api.routes.me import router as me_router
+from credit_yrd.api.routes.objections import router as objections_router
+from credit_yrd.api.routes.publication import router as publication_router
+from credit_yrd.api.routes.repairs import body_limits as repair_body_limits
+from credit_yrd.api.routes.repairs import router as repairs_router
+from credit_yrd.api.routes.repairs import upload_limit as repair_upload_limit
 from credit_yrd.api.routes.session import router as session_router
 from credit_yrd.api.routes.sources import router as sources_router
 from credit_yrd.auth.throttle import LoginThrottle
 from credit_yrd.clock import clock_from
-from credit_yrd.measures.worker import background_worker
+from credit_yrd.jobs import background_worker
 from credit_yrd.settings import Settings, get_settings
 from credit_yrd.standards.loader import get_standard
 from credit_yrd.web import routes as web_routes
@@ -55,7 +61,8 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The joint-measures worker (list expiry, actions, webhook pushes); None when disabled.
+    # The background worker (credit_yrd.jobs: list expiry, actions, webhook pushes, the daily
+    # publication job, repair deliveries and reminders); None when disabled.
     worker = background_worker(
         engine=lambda: engine_of(app),
         clock=lambda: app.state.clock,
@@ -73,6 +80,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _is_page_path(path: str) -> bool:
     """A path of the portal (not the API, its schema or its documentation)."""
     return not path.startswith(("/api/", "/openapi.json", "/docs", "/static/")) and path != "/api"
+
+
+async def _page_too_large(scope: Scope, limit: int) -> Response | None:
+    """A page's body over its limit gets the portal's HTML error page; the API's, problem+json."""
+    if not _is_page_path(scope.get("path", "")):
+        return None
+    return await web_routes.too_large_page(Request(scope), limit)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -107,7 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit,
         limit=MAX_BODY_BYTES,
-        overrides={API_PREFIX + batches.UPLOAD_PATH: app.state.max_batch_bytes},
+        overrides={
+            API_PREFIX + batches.UPLOAD_PATH: app.state.max_batch_bytes,
+            **repair_body_limits(API_PREFIX, settings),
+            web_routes.UPLOAD_PAGE_PATH: repair_upload_limit(settings),
+        },
+        refusal=_page_too_large,
     )
 
     v1 = APIRouter(prefix=API_PREFIX)
@@ -132,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(session_router)
     v1.include_router(checks_router)
     v1.include_router(joint_router)
+    v1.include_router(repairs_router)
+    v1.include_router(objections_router)
+    v1.include_router(publication_router)
     app.include_router(v1)
     app.include_router(web_routes.router)
     check_routes_declared(app, exempt=lambda path: not path.startswith("/api"))

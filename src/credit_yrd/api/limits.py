@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1_048_576
@@ -19,6 +20,10 @@ MAX_BODY_BYTES = 1_048_576
 MAX_BATCH_BYTES = 512 * 1_048_576
 
 _PARAM = re.compile(r"\{[^/{}]+\}")
+
+#: Another answer to a refused body for some paths (the portal's HTML error page): given the
+#: scope and the limit, a response, or None for the default problem+json.
+Refusal = Callable[[Scope, int], Awaitable[Response | None]]
 
 
 def _problem(limit: int, path: str) -> bytes:
@@ -53,7 +58,8 @@ class BodyLimit:
     """ASGI middleware refusing request bodies over ``limit`` bytes with 413 problem+json.
 
     ``overrides`` maps path prefixes (``{param}`` segments allowed, see :func:`path_pattern`) to
-    their own limits; the first matching prefix wins.
+    their own limits; the first matching prefix wins. ``refusal`` may answer some paths
+    otherwise (see :data:`Refusal`).
     """
 
     def __init__(
@@ -61,9 +67,11 @@ class BodyLimit:
         app: ASGIApp,
         limit: int = MAX_BODY_BYTES,
         overrides: Mapping[str, int] | None = None,
+        refusal: Refusal | None = None,
     ) -> None:
         self.app = app
         self.limit = limit
+        self.refusal = refusal
         self.overrides = [
             (path_pattern(prefix), int(value)) for prefix, value in (overrides or {}).items()
         ]
@@ -148,6 +156,11 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send, limit: int | None = None) -> None:
         limit = self.limit if limit is None else limit
+        answer = await self.refusal(scope, limit) if self.refusal is not None else None
+        if answer is not None:
+            answer.headers["connection"] = "close"
+            await answer(scope, _no_body, send)
+            return
         body = _problem(limit, scope.get("path", ""))
         await send(
             {
@@ -161,6 +174,10 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def _replay(chunks: list[bytes], pending: Message | None, receive: Receive) -> Receive:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -65,6 +67,17 @@ def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONRes
         **extra,
     }
     return ProblemResponse(body, status_code=status)
+
+
+@contextmanager
+def domain_errors(request: Request) -> Iterator[None]:
+    """Domain errors raised in the block as HTTP problems with their own ``status`` (list,
+    repair and objection errors carry one; 400 otherwise), in the caller's language."""
+    try:
+        yield
+    except CreditYrdError as exc:
+        status = int(getattr(exc, "status", 400))
+        raise HTTPException(status_code=status, detail=exc.message(lang_of(request))) from None
 
 
 def install(app: FastAPI) -> None:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import typer
 
 from credit_yrd.i18n import LANGS, pick
 from credit_yrd.settings import Settings, get_settings
+
+#: The ``--db`` and ``--json`` options most commands take.
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON (JSON output)")]
 
 
 @dataclass

@@ -24,6 +24,7 @@ from credit_yrd.cli.output import out
 
 if TYPE_CHECKING:
     from credit_yrd.demo.accounts import DemoAccount
+    from credit_yrd.demo.cases import CasesSummary
     from credit_yrd.demo.joint import JointSummary
 
 PROVINCES = ("shanghai", "jiangsu", "zhejiang", "anhui")
@@ -152,10 +153,48 @@ def print_joint(st: CliState, summary: JointSummary) -> None:
         out.print(f"[yellow]{escape(str(line))}[/]")
 
 
+def print_cases(st: CliState, joint: JointSummary, cases: CasesSummary) -> None:
+    """The publication job's day and the demo's repair and objection cases with their 查询码."""
+    run = joint.worker.get("publication")
+    if run:
+        moved = ", ".join(f"{k} {v}" for k, v in sorted((run.get("counts") or {}).items()))
+        out.print(
+            st.t(
+                f"公示任务：{run.get('run_on')} 判定 {run.get('examined')} 条，迁移 {run.get('moved')} 条"
+                f"（{moved or '无'}）",
+                f"publication job: {run.get('examined')} records judged on {run.get('run_on')}, "
+                f"{run.get('moved')} moved ({moved or 'none'})",
+            )
+        )
+    if cases.skipped_zh:
+        out.print(st.t(cases.skipped_zh, cases.skipped_en or cases.skipped_zh))
+    if cases.repair_code:
+        out.print(
+            st.t(
+                f"信用修复示例：演示主体已提交修复申请，查询码 {cases.repair_code}（在 /repair 查询进度；"
+                "部门或信用办在 /console/repairs 办理）",
+                f"credit repair example: the demo subject applied, query code {cases.repair_code} "
+                "(follow it at /repair; departments and credit offices handle it at "
+                "/console/repairs)",
+            )
+        )
+    if cases.objection_code:
+        out.print(
+            st.t(
+                f"异议示例：演示主体对一条处罚信息提出异议，查询码 {cases.objection_code}"
+                "（公开档案上标注“异议处理中”；在 /console/objections 办理）",
+                f"objection example: the demo subject disputes a penalty, query code "
+                f"{cases.objection_code} (marked 异议处理中 on the public file; handled at "
+                "/console/objections)",
+            )
+        )
+
+
 def run_demo(st: CliState, url: str, *, subjects: int, seed: int) -> None:
     from credit_yrd.auth.accounts import password_hasher
     from credit_yrd.clock import clock_from
     from credit_yrd.demo.accounts import ensure_demo_accounts
+    from credit_yrd.demo.cases import setup_cases
     from credit_yrd.demo.joint import setup_joint
     from credit_yrd.standards.loader import get_standard
     from credit_yrd.store.migrate import init_store
@@ -172,13 +211,11 @@ def run_demo(st: CliState, url: str, *, subjects: int, seed: int) -> None:
             hasher=password_hasher(st.settings.password_hash_cost),
             joint=True,
         )
-        summary = setup_joint(
-            engine,
-            clock=clock,
-            settings=st.settings,
-            standard=get_standard(st.settings.standard_version),
-        )
+        standard = get_standard(st.settings.standard_version)
+        summary = setup_joint(engine, clock=clock, settings=st.settings, standard=standard)
+        cases = setup_cases(engine, clock=clock, settings=st.settings, standard=standard)
     finally:
         engine.dispose()
     print_demo_accounts(st, accounts)
     print_joint(st, summary)
+    print_cases(st, summary, cases)

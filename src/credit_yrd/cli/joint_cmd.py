@@ -17,8 +17,8 @@ from credit_yrd.auth.accounts import get_account, principal_of
 from credit_yrd.auth.api_keys import get_key
 from credit_yrd.auth.principal import Principal
 from credit_yrd.auth.roles import Role
-from credit_yrd.cli.context import CliState, state
-from credit_yrd.cli.output import fail, json_line, out
+from credit_yrd.cli.context import CliState, DbOption, JsonOption, state
+from credit_yrd.cli.output import fail, json_line, listing_table, out
 from credit_yrd.clock import Clock, clock_from
 from credit_yrd.measures.catalogue import catalogue
 from credit_yrd.measures.figures import COUNTS, FiguresDayError, joint_figures
@@ -37,13 +37,6 @@ subscription_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")]
 KeyOption = Annotated[
     int | None,
     typer.Option(
@@ -334,24 +327,23 @@ def subscription_list(
             found = list_subscriptions(conn, who)
     finally:
         engine.dispose()
-    if as_json:
-        for item in found:
-            json_line(item.to_dict())
+    table = listing_table(
+        found,
+        as_json=as_json,
+        lang=st.lang,
+        empty=("没有订阅", "no subscriptions"),
+        columns=(
+            ("编号", "id"),
+            ("部门", "department"),
+            ("省份", "province"),
+            ("领域", "domain"),
+            ("场景", "scenarios"),
+            ("推送地址", "webhook"),
+            ("状态", "status"),
+        ),
+    )
+    if table is None:
         return
-    if not found:
-        out.print(st.t("没有订阅", "no subscriptions"))
-        return
-    table = Table(box=None, padding=(0, 2))
-    for zh, en in (
-        ("编号", "id"),
-        ("部门", "department"),
-        ("省份", "province"),
-        ("领域", "domain"),
-        ("场景", "scenarios"),
-        ("推送地址", "webhook"),
-        ("状态", "status"),
-    ):
-        table.add_column(st.t(zh, en))
     for item in found:
         table.add_row(
             str(item.id),

@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from credit_yrd.auth.api_keys import KeyInfo, create_key, get_key, list_keys, revoke_key
-from credit_yrd.cli.context import CliState, state
-from credit_yrd.cli.output import json_line, out
+from credit_yrd.cli.context import CliState, DbOption, JsonOption, state
+from credit_yrd.cli.output import json_line, listing_table, out
 from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.store.engine import transaction
 
@@ -38,14 +37,6 @@ ROLE_LABELS = {
     "credit_office": ("信用办", "credit office"),
     "market_institution": ("市场机构", "market institution"),
 }
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON (print JSON)")]
 
 
 def _engine(st: CliState, db: str | None) -> Engine:
@@ -160,26 +151,25 @@ def list_cmd(
             keys = list_keys(conn, include_revoked=not active)
     finally:
         engine.dispose()
-    if as_json:
-        for info in keys:
-            json_line(info.to_dict())
+    table = listing_table(
+        keys,
+        as_json=as_json,
+        lang=st.lang,
+        empty=("没有密钥", "no keys"),
+        columns=(
+            ("编号", "id"),
+            ("前缀", "prefix"),
+            ("角色", "role"),
+            ("来源", "source"),
+            ("省份", "province"),
+            ("领域", "domain"),
+            ("名称", "label"),
+            ("创建时间", "created"),
+            ("状态", "status"),
+        ),
+    )
+    if table is None:
         return
-    if not keys:
-        out.print(st.t("没有密钥", "no keys"))
-        return
-    table = Table(box=None, padding=(0, 2))
-    for zh, en in (
-        ("编号", "id"),
-        ("前缀", "prefix"),
-        ("角色", "role"),
-        ("来源", "source"),
-        ("省份", "province"),
-        ("领域", "domain"),
-        ("名称", "label"),
-        ("创建时间", "created"),
-        ("状态", "status"),
-    ):
-        table.add_column(st.t(zh, en))
     for info in keys:
         table.add_row(
             str(info.id),

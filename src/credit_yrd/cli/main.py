@@ -6,6 +6,7 @@ and turns every domain error into one clear line and a non-zero exit (never a tr
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +22,9 @@ from credit_yrd.cli import (
     joint_cmd,
     key_cmd,
     lists_cmd,
+    objection_cmd,
+    publication_cmd,
+    repair_cmd,
     report_cmd,
     search_cmd,
     standard_cmd,
@@ -66,6 +70,9 @@ def _global(
     ] = None,
 ) -> None:
     ctx.obj = CliState.build(lang)
+    # Commands print the calendar's warning with the deadlines it concerns; the library's log
+    # line (meant for the server's log) would repeat it on stderr without a handler of its own.
+    logging.getLogger("credit_yrd.workdays").addHandler(logging.NullHandler())
 
 
 @app.command("version")
@@ -81,11 +88,14 @@ app.add_typer(key_cmd.app, name="key")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(search_cmd.app, name="search")
 app.add_typer(lists_cmd.app, name="lists")
+app.add_typer(objection_cmd.app, name="objection")
+app.add_typer(repair_cmd.app, name="repair")
 store_cmd.register(app)
 generate_cmd.register(app)
 ingest_cmd.register(app)
 check_cmd.register(app)
 joint_cmd.register(app)
+publication_cmd.register(app)
 
 
 __all__ = ["app"]

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from credit_yrd.auth.accounts import (
@@ -26,8 +25,8 @@ from credit_yrd.auth.accounts import (
     password_hasher,
     set_password,
 )
-from credit_yrd.cli.context import CliState, state
-from credit_yrd.cli.output import fail, json_line, out
+from credit_yrd.cli.context import CliState, DbOption, state
+from credit_yrd.cli.output import fail, json_line, listing_table, out
 from credit_yrd.clock import SYSTEM_CLOCK
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.subjects import find_subject
@@ -54,12 +53,6 @@ ROLE_LABELS = {
     "market_institution": ("市场机构", "market institution"),
 }
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
-    ),
-]
 PasswordStdin = Annotated[
     bool,
     typer.Option(
@@ -218,24 +211,23 @@ def list_cmd(
             found = list_accounts(conn, include_disabled=not active)
     finally:
         engine.dispose()
-    if as_json:
-        for info in found:
-            json_line(info.to_dict())
+    table = listing_table(
+        found,
+        as_json=as_json,
+        lang=st.lang,
+        empty=("没有账户", "no accounts"),
+        columns=(
+            ("编号", "id"),
+            ("用户名", "username"),
+            ("显示名", "name"),
+            ("角色", "role"),
+            ("范围", "scope"),
+            ("创建时间", "created"),
+            ("状态", "status"),
+        ),
+    )
+    if table is None:
         return
-    if not found:
-        out.print(st.t("没有账户", "no accounts"))
-        return
-    table = Table(box=None, padding=(0, 2))
-    for zh, en in (
-        ("编号", "id"),
-        ("用户名", "username"),
-        ("显示名", "name"),
-        ("角色", "role"),
-        ("范围", "scope"),
-        ("创建时间", "created"),
-        ("状态", "status"),
-    ):
-        table.add_column(st.t(zh, en))
     for info in found:
         if info.disabled_at is None:
             status = st.t("有效", "active")

@@ -1,7 +1,7 @@
 """The demo's logins: one portal account per role, made once, with passwords kept for showing.
 
-:func:`ensure_demo_accounts` makes ``demo-subject`` (the organisation with the most current
-penalty records in the store), ``demo-department`` (Shanghai, market regulation), ``demo-office``
+:func:`ensure_demo_accounts` makes ``demo-subject`` (the organisation with the most penalty
+records published today), ``demo-department`` (Shanghai, market regulation), ``demo-office``
 (the regional credit office), ``demo-source`` (the Shanghai platform) and ``demo-bank`` (a market
 institution); with ``joint=True`` also the departments and the provincial credit office of the
 joint-action demo (:data:`JOINT_PLANS`: Jiangsu finance, Zhejiang development and reform, the
@@ -13,6 +13,7 @@ and their passwords are never written anywhere.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -21,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from credit_yrd.auth.accounts import create_account, get_account, set_password
 from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
 from credit_yrd.store.engine import transaction
-from credit_yrd.store.schema import record_versions, records, subjects
+from credit_yrd.store.schema import records, subjects
 
 PASSWORDS_FILE = "demo-accounts.json"
 PASSWORD_BYTES = 12
@@ -131,30 +132,20 @@ def _write_passwords(path: Path, passwords: dict[str, str]) -> None:
     os.replace(partial, path)
 
 
-def most_penalised_organisation(conn: Connection) -> Any | None:
-    """The organisation (a subject with a USCC, not a person) with the most current penalty
-    records (latest version active); the first organisation when none has one; ``None`` when the
-    store holds no organisation."""
-    latest = (
-        select(record_versions.c.record_id, func.max(record_versions.c.version).label("version"))
-        .group_by(record_versions.c.record_id)
-        .subquery()
-    )
+def most_penalised_organisation(conn: Connection, today: dt.date) -> Any | None:
+    """The organisation (a subject with a USCC, not a person) with the most penalty records
+    published on ``today`` (inside their window, not repaired), so that its file, its repair and
+    its objections have something to show; the first organisation when none has one; ``None``
+    when the store holds no organisation."""
     count = func.count(records.c.id)
     row = conn.execute(
         select(subjects.c.id, subjects.c.name, subjects.c.uscc, count.label("n"))
         .join(records, records.c.subject_id == subjects.c.id)
-        .join(latest, latest.c.record_id == records.c.id)
-        .join(
-            record_versions,
-            and_(
-                record_versions.c.record_id == latest.c.record_id,
-                record_versions.c.version == latest.c.version,
-            ),
-        )
         .where(
             records.c.kind == "penalty",
-            record_versions.c.status == "active",
+            records.c.public_from <= today,
+            or_(records.c.public_until.is_(None), records.c.public_until >= today),
+            records.c.repaired_on.is_(None),
             subjects.c.uscc.is_not(None),
             subjects.c.subject_type != "natural_person",
         )
@@ -201,7 +192,7 @@ def ensure_demo_accounts(
                 )
             ).first()
         else:
-            subject_row = most_penalised_organisation(conn)
+            subject_row = most_penalised_organisation(conn, clock.today())
         if subject_row is not None:
             plans.insert(0, _Plan(SUBJECT_USERNAME, Role.SUBJECT, str(subject_row.name)))
         for plan in plans:

@@ -2,8 +2,9 @@
 
 After the world is ingested and the demo accounts exist (``ensure_demo_accounts(joint=True)``),
 :func:`setup_joint` subscribes each demo department to the business scenarios it handles (pull
-mode: no webhook), then runs one pass of the joint worker
-(:func:`credit_yrd.measures.worker.run_once`): the ingested serious-dishonesty and defaulter records
+mode: no webhook), then runs one pass of the background work
+(:func:`credit_yrd.jobs.run_once`: the joint worker, the daily publication job, repair deliveries
+and reminders): the ingested serious-dishonesty and defaulter records
 become list entries (:func:`credit_yrd.lists.feed.sync_from_records`), and the measures those
 entries trigger are initiated for every subscribed department in all four provinces. A re-run
 subscribes nobody twice and initiates nothing twice.
@@ -19,9 +20,9 @@ from sqlalchemy.engine import Engine
 
 from credit_yrd.auth.accounts import get_account, principal_of
 from credit_yrd.clock import Clock
+from credit_yrd.jobs import run_once
 from credit_yrd.lists.entries import list_counts
 from credit_yrd.measures.subscriptions import subscribe
-from credit_yrd.measures.worker import run_once
 from credit_yrd.settings import Settings
 from credit_yrd.standards.models import Standard
 from credit_yrd.store.engine import transaction

@@ -23,6 +23,10 @@ at most :data:`LOCK_TIMEOUT_MS`, for batches being written, and holds new ones b
 milliseconds of the read), so a batch that took lower ids but commits later cannot be skipped.
 When a batch holds the table longer, :class:`ChangesBusyError` says to try again.
 
+**Repaired records are not shared.** Once credit repair has ended a record's publication
+(``records.repaired_on`` set), none of its versions is served any more (停止共享); the repair itself
+reaches the provinces through the repair deliveries.
+
 **What each item shows.** The content as the authority view of the credit file shows it
 (:mod:`credit_yrd.ledger.files`): public and shared fields in clear, restricted fields masked,
 personal documents only in their masked form. A natural person's name is masked unless
@@ -263,7 +267,11 @@ def change_page(
                 subjects, subjects.c.id == records.c.subject_id
             )
         )
-        .where(record_versions.c.id > cursor, _concerns(conn, province))
+        .where(
+            record_versions.c.id > cursor,
+            records.c.repaired_on.is_(None),
+            _concerns(conn, province),
+        )
         .order_by(record_versions.c.id)
         .limit(limit + 1)
     )

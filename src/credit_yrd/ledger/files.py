@@ -7,7 +7,8 @@ current records (the latest version of each record) of the kinds filed under tha
 Audiences (:class:`Audience`; which caller gets which is :mod:`credit_yrd.ledger.audiences`):
 
 - ``public`` — only fields the standard marks ``public``; only records whose latest version is
-  ``active`` and whose publication window is open on the day asked about; values of personal
+  ``active``, whose publication window is open on the day asked about and that are not repaired
+  (``records.repaired_on`` after that day or none: credit repair ends publication); values of personal
   document fields never appear (not even masked: the field is not public), identifiers pass
   through :func:`credit_yrd.ids.masking.mask` (public codes stay, anything that reads as a
   resident ID number is masked), any resident ID number inside free text is masked, and a natural
@@ -21,14 +22,21 @@ Audiences (:class:`Audience`; which caller gets which is :mod:`credit_yrd.ledger
   no province, are in every scope), and, for a department, the record's domain (``records.domain``,
   else :meth:`~credit_yrd.standards.models.RecordKind.domain_of`) is the department's or none
   (cross-domain kinds: registration, licences, commitments …). Each such read writes one row to
-  the access log (:mod:`credit_yrd.ledger.audit`) in the caller's transaction.
+  the access log (:mod:`credit_yrd.ledger.audit`) in the caller's transaction. Repaired records
+  are no longer shared (停止共享): a department does not see them; a credit office (reader role
+  ``credit_office``) still does, marked ``repaired``.
 - ``authorised`` — a market institution reading under the subject's authorisation: the fields of
   the authority view, every province, every domain; logged as the authority view is, with the
-  authorisation as its purpose.
+  authorisation as its purpose; never repaired records.
 - ``subject`` — the subject reading its own file: every current record whatever its status,
   window, province or domain, every field (restricted ones in clear; personal document numbers,
   which the store keeps only as ``{hash, masked}``, in their masked form), and ``reads``: the
   access-log rows about it, newest first. Not logged.
+
+Every record carries ``marks`` (:data:`MARKS`): ``objection`` while an objection about it is being
+handled (``records.objection_open``; every audience, the public's 异议处理中 included),
+``repaired`` once repaired, and ``ended`` once its publication window is over (non-public views
+only: the public does not see such records at all).
 
 A file is served a page at a time (:data:`DEFAULT_PAGE_SIZE` records, at most
 :data:`MAX_PAGE_SIZE`): records in section order, then newest first, then kind and id; the opaque
@@ -54,6 +62,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
+from credit_yrd.auth.roles import Role
 from credit_yrd.clock import SYSTEM_CLOCK, Clock
 from credit_yrd.errors import CreditYrdError
 from credit_yrd.ids import resident_id
@@ -72,6 +81,9 @@ from credit_yrd.standards.models import FieldDef, RecordKind, Standard
 from credit_yrd.standards.publication import PublicationWindow, publication_window
 from credit_yrd.store.records import history, latest_versions
 from credit_yrd.store.schema import records, sources, subjects
+
+#: The reader role that still sees repaired records in the authority view.
+CREDIT_OFFICE = Role.CREDIT_OFFICE.value
 
 DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
@@ -105,6 +117,14 @@ class InvalidCursorError(CreditYrdError):
 
 class RecordNotVisibleError(CreditYrdError):
     """No such record, or not one this audience may see (the two are not told apart)."""
+
+
+#: The marks a record may carry, with their labels (the public sees only ``objection``).
+MARKS: dict[str, tuple[str, str]] = {
+    "objection": ("异议处理中", "objection being handled"),
+    "repaired": ("已信用修复", "repaired"),
+    "ended": ("公示期已满", "publication period over"),
+}
 
 
 SUBJECT_TYPE_LABELS: dict[str, tuple[str, str]] = {
@@ -197,6 +217,15 @@ class FileRecord(BaseModel):
     publication: dict[str, Any] | None = Field(
         description="公示期，含当日是否公示 (publication window and whether it is published on "
         "the day asked about); null when it cannot be computed"
+    )
+    marks: list[str] = Field(
+        default_factory=list,
+        description="标记：objection 异议处理中 / repaired 已信用修复 / ended 公示期已满（后两者仅"
+        "非公开视图）(marks: objection being handled; repaired; publication over — the last two "
+        "in non-public views only)",
+    )
+    mark_labels: list[CodeLabel] = Field(
+        default_factory=list, description="标记及其名称 (the marks with their labels)"
     )
 
 
@@ -368,16 +397,53 @@ class AudienceView:
         except CreditYrdError:
             return None
 
+    def repaired(self, repaired_on: dt.date | None) -> bool:
+        """Whether credit repair has ended the record's publication by the day asked about."""
+        return repaired_on is not None and repaired_on <= self.on
+
+    @property
+    def sees_repaired(self) -> bool:
+        """Repaired records are shown to the subject itself and to credit offices only: they are
+        neither published nor shared (停止共享) any more."""
+        if self.audience is Audience.SUBJECT:
+            return True
+        return (
+            self.audience is Audience.AUTHORITY
+            and self.reader is not None
+            and self.reader.role == CREDIT_OFFICE
+        )
+
     def visible(
         self,
         status: str,
         window: PublicationWindow | None,
         source: SourceInfo,
         domain: str | None,
+        repaired_on: dt.date | None = None,
     ) -> bool:
+        if self.repaired(repaired_on) and not self.sees_repaired:
+            return False
         if self.public:
             return status == "active" and window is not None and window.is_published(self.on)
         return self.in_scope(source, domain)
+
+    def marks(
+        self, window: PublicationWindow | None, repaired_on: dt.date | None, objection_open: bool
+    ) -> list[str]:
+        """The marks of a record this view shows (see :data:`MARKS`)."""
+        found: list[str] = []
+        if objection_open:
+            found.append("objection")
+        if self.repaired(repaired_on):
+            found.append("repaired")
+        if (
+            not self.public
+            and window is not None
+            and window.max_end is not None
+            and window.max_end < self.on
+        ):
+            found.append("ended")
+        return found
 
     def fields(self, kind: RecordKind, content: Mapping[str, Any]) -> list[FieldValue]:
         persons = person_name_fields(kind, content) if self.mask_person_names else frozenset()
@@ -526,7 +592,9 @@ def _file_record(
     version: int,
     valid_from: dt.date | None,
     window: PublicationWindow | None,
+    state: _RecordState,
 ) -> FileRecord:
+    marks = view.marks(window, state.repaired_on, state.objection_open)
     return FileRecord(
         id=record_id,
         kind=kind.code,
@@ -541,7 +609,21 @@ def _file_record(
         version_count=version,  # versions are numbered 1..n with no gaps
         fields=view.fields(kind, content),
         publication=window.to_dict(view.on) if window is not None else None,
+        marks=marks,
+        mark_labels=[CodeLabel(code=m, label_zh=MARKS[m][0], label_en=MARKS[m][1]) for m in marks],
     )
+
+
+@dataclass(frozen=True)
+class _RecordState:
+    """What ``records`` keeps about a record beyond its versions, as the views need it."""
+
+    domain: str | None = None
+    repaired_on: dt.date | None = None
+    objection_open: bool = False
+
+
+_NO_STATE = _RecordState()
 
 
 @dataclass(frozen=True)
@@ -555,6 +637,7 @@ class _Entry:
     source: SourceInfo
     content: dict[str, Any]
     window: PublicationWindow | None
+    state: _RecordState
 
 
 class _Order:
@@ -605,11 +688,16 @@ class _Order:
         return self.key(section, date, kind, record_id)
 
 
-def _record_domains(conn: Connection, subject_id: int) -> dict[int, str | None]:
-    """``records.domain`` of each record of a subject (the store's latest-version query does not
-    carry it)."""
-    query = select(records.c.id, records.c.domain).where(records.c.subject_id == subject_id)
-    return {int(row.id): row.domain for row in conn.execute(query)}
+def _record_states(conn: Connection, subject_id: int) -> dict[int, _RecordState]:
+    """``records.domain``, ``repaired_on`` and ``objection_open`` of each record of a subject (the
+    store's latest-version query does not carry them)."""
+    query = select(
+        records.c.id, records.c.domain, records.c.repaired_on, records.c.objection_open
+    ).where(records.c.subject_id == subject_id)
+    return {
+        int(row.id): _RecordState(row.domain, row.repaired_on, bool(row.objection_open))
+        for row in conn.execute(query)
+    }
 
 
 def _domain(stored: str | None, kind: RecordKind, content: Mapping[str, Any]) -> str | None:
@@ -658,7 +746,7 @@ def credit_file(
     after = order.decode(cursor) if cursor else None
     known = _sources(conn)
     rows = latest_versions(conn, subject_id)
-    domains = _record_domains(conn, subject_id)
+    states = _record_states(conn, subject_id)
     visible: list[_Entry] = []
     for row in rows:
         kind = standard.record_kinds.get(row.kind)
@@ -666,13 +754,16 @@ def credit_file(
             continue
         content = dict(row.content)
         source = _source(known, row.source)
+        state = states.get(int(row.record_id), _NO_STATE)
+        if view.repaired(state.repaired_on) and not view.sees_repaired:
+            continue  # no window to compute
         window = view.window(kind, content)
-        domain = _domain(domains.get(int(row.record_id)), kind, content)
-        if not view.visible(row.status, window, source, domain):
+        domain = _domain(state.domain, kind, content)
+        if not view.visible(row.status, window, source, domain, state.repaired_on):
             continue
         date = window.start if window is not None else row.valid_from
         key = order.key(kind.category, date, kind.code, int(row.record_id))
-        visible.append(_Entry(key, kind.category, row, kind, source, content, window))
+        visible.append(_Entry(key, kind.category, row, kind, source, content, window, state))
     visible.sort(key=lambda e: e.key)
     start = bisect.bisect_right([e.key for e in visible], after) if after is not None else 0
     size = len(visible) if limit is None else max(1, min(int(limit), MAX_PAGE_SIZE))
@@ -692,6 +783,7 @@ def credit_file(
                 int(entry.row.version),
                 entry.row.valid_from,
                 entry.window,
+                entry.state,
             )
         )
     sections = [
@@ -776,7 +868,9 @@ def record_detail(
     latest = versions[-1]
     content = dict(latest.content)
     window = view.window(kind, content)
-    if not view.visible(latest.status, window, source, _domain(record.domain, kind, content)):
+    state = _RecordState(record.domain, record.repaired_on, bool(record.objection_open))
+    domain = _domain(record.domain, kind, content)
+    if not view.visible(latest.status, window, source, domain, record.repaired_on):
         raise _not_visible(record_id)
     current = _file_record(
         view,
@@ -789,6 +883,7 @@ def record_detail(
         int(latest.version),
         latest.valid_from,
         window,
+        state,
     )
     shown = [
         VersionView(

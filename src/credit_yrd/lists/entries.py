@@ -60,6 +60,7 @@ class Entry:
     removed_on: dt.date | None
     removal_reason: str | None
     updated_at: dt.datetime
+    basis_record_id: int | None = None
     list_def: ListDef | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -68,8 +69,9 @@ class Entry:
         values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name != "list_def"}
         values["id"] = int(values["id"])
         values["subject_id"] = int(values["subject_id"])
-        if values["record_id"] is not None:
-            values["record_id"] = int(values["record_id"])
+        for key in ("record_id", "basis_record_id"):
+            if values[key] is not None:
+                values[key] = int(values[key])
         return cls(**values, list_def=std.lists.get(values["list_code"]))
 
     def active_on(self, day: dt.date) -> bool:

@@ -480,6 +480,14 @@ def _update(
         }
     else:
         values = _values(row, desired, now)
+        if (
+            current.status == "removed"
+            and current.removal_reason == "repair"
+            and values["status"] != "withdrawn"
+        ):
+            # Repaired (信用修复): a later version of the record does not put the subject back on
+            # the list; only the source withdrawing the record moves the entry on.
+            return False
         if not desired.removed_on_dated and current.status == values["status"] == "removed":
             values["removed_on"] = current.removed_on  # the first day seen removed stands
         if all(getattr(current, key) == values[key] for key in _COMPARED):

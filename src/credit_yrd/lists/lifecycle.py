@@ -54,7 +54,14 @@ from credit_yrd.lists.errors import (
 from credit_yrd.standards.joint_models import ListDef
 from credit_yrd.standards.loader import get_standard
 from credit_yrd.standards.models import Standard, add_period
-from credit_yrd.store.schema import REMOVAL_REASONS, accounts, list_entries, list_events, subjects
+from credit_yrd.store.schema import (
+    REMOVAL_REASONS,
+    accounts,
+    list_entries,
+    list_events,
+    records,
+    subjects,
+)
 from credit_yrd.text import is_clean
 
 #: The actor of steps the platform takes by itself (advance, feed).
@@ -357,9 +364,13 @@ def propose(
     legal_basis: str,
     decision_number: str | None = None,
     ends_on: dt.date | None = None,
+    basis_record_id: int | None = None,
 ) -> Entry:
     """A department proposes to list a subject: the notice is served and the objection window
-    opens; a list without notice (``notice_required: false``) lists the subject at once."""
+    opens; a list without notice (``notice_required: false``) lists the subject at once.
+
+    ``basis_record_id`` names the subject's record the listing rests on (e.g. the penalty
+    decision): when that record is repaired, the entry is removed with it."""
     list_def = _list_def(standard, list_code)
     if not may_decide(principal, list_def):
         raise _not_deciding(principal, list_def)
@@ -382,6 +393,8 @@ def propose(
     ).first()
     if live is not None:
         raise DuplicateEntryError(list_code, int(live.id), live.status)
+    if basis_record_id is not None:
+        _check_basis(conn, basis_record_id, subject_id)
     now, today = clock.now(), clock.today()
     until = list_def.objection_until(today) if list_def.notice_required else None
     starts = until + dt.timedelta(days=1) if until is not None else today
@@ -393,6 +406,7 @@ def propose(
         "subject_name": subject.name,
         "origin": "platform",
         "record_id": None,
+        "basis_record_id": basis_record_id,
         "authority": authority,
         "authority_uscc": None,
         "province": principal.province,
@@ -453,6 +467,25 @@ def propose(
             },
         )
     return _reload(conn, entry_id, standard)
+
+
+def _check_basis(conn: Connection, record_id: int, subject_id: int) -> None:
+    """The record a listing rests on must be the subject's own, not repaired."""
+    row = conn.execute(
+        select(records.c.subject_id, records.c.repaired_on).where(records.c.id == record_id)
+    ).first()
+    if row is None or row.subject_id != subject_id:
+        raise InvalidListInput(
+            "basis_record_id",
+            f"认定依据记录 {record_id} 不存在或不属于该主体",
+            f"basis record {record_id} does not exist or is not the subject's",
+        )
+    if row.repaired_on is not None:
+        raise InvalidListInput(
+            "basis_record_id",
+            f"认定依据记录 {record_id} 已信用修复，不能作为列入依据",
+            f"basis record {record_id} has been repaired and cannot ground a listing",
+        )
 
 
 def _reload(conn: Connection, entry_id: int, standard: Standard) -> Entry:
@@ -613,18 +646,91 @@ def remove(
         detail.update(
             early_exit=rule.code, requires_zh=rule.requires_zh, requires_en=rule.requires_en
         )
+    _take_off(conn, entry, reason=reason, at=now, actor=principal.actor, detail=detail)
+    return _reload(conn, entry_id, std)
+
+
+def _take_off(
+    conn: Connection,
+    entry: Entry,
+    *,
+    reason: str,
+    at: dt.datetime,
+    actor: str,
+    detail: dict[str, Any],
+) -> None:
+    """Remove a listed entry from ``detail['removed_on']`` and write its ``removed`` step."""
     _change(
         conn,
         entry,
         expect=("listed",),
         step="remove",
-        at=now,
+        at=at,
         status="removed",
-        removed_on=today,
+        removed_on=detail["removed_on"],
         removal_reason=reason,
     )
-    record_step(conn, entry_id, "removed", at=now, actor=principal.actor, detail=detail)
+    record_step(conn, entry.id, "removed", at=at, actor=actor, detail=detail)
+
+
+#: The entries an approved repair takes off: listed ones are removed, pending ones withdrawn.
+REPAIR_STATUSES = ("listed", "proposed", "objected")
+
+
+def remove_for_repair(
+    conn: Connection,
+    *,
+    clock: Clock,
+    entry_id: int,
+    actor: str,
+    note: str,
+    standard: Standard | None = None,
+) -> Entry:
+    """Take an entry off from today because of an approved credit repair (信用修复,
+    :mod:`credit_yrd.repair.effects`): a ``listed`` entry is removed with reason ``repair``
+    (the ``removed`` step, which lifts the joint actions, like :func:`remove`); a ``proposed``
+    or ``objected`` one — a listing still pending that rests on the repaired record — is
+    withdrawn (the ``withdrawn`` step with reason ``repair``), so it is never listed. The repair
+    decision is the authority, so no manage check is made here; entries fed by records are taken
+    off too (the record they rest on is the one repaired)."""
+    std = standard or get_standard()
+    entry = _load(conn, entry_id, std, lock=True)
+    if entry.status not in REPAIR_STATUSES:
+        raise WrongStateError(entry_id, entry.status, "remove", REPAIR_STATUSES)
+    text = _text("note", note, NOTE_MAX, required=False)
+    today, now = clock.today(), clock.now()
+    if entry.status == "listed":
+        detail: dict[str, Any] = {"reason": "repair", "note": text, "removed_on": today}
+        _take_off(conn, entry, reason="repair", at=now, actor=actor, detail=detail)
+    elif not _withdraw_pending(conn, entry, at=now, actor=actor, note=text):
+        current = get_entry(conn, entry_id)
+        raise WrongStateError(
+            entry_id, current.status if current else "?", "remove", REPAIR_STATUSES
+        )
     return _reload(conn, entry_id, std)
+
+
+def _withdraw_pending(
+    conn: Connection, entry: Entry, *, at: dt.datetime, actor: str, note: str
+) -> bool:
+    """Withdraw a pending proposal whose record has been repaired (信用修复): it never applied.
+    False when another writer moved the entry first (nothing written then)."""
+    result = conn.execute(
+        update(list_entries)
+        .where(list_entries.c.id == entry.id, list_entries.c.status == entry.status)
+        .values(status="withdrawn", updated_at=at)
+    )
+    if result.rowcount != 1:
+        return False
+    record_step(
+        conn,
+        entry.id,
+        "withdrawn",
+        at=at,
+        actor=actor,
+        detail={"was": entry.status, "after_listing": False, "reason": "repair", "note": note},
+    )
+    return True
 
 
 def original_end(conn: Connection, entry: Entry) -> dt.date | None:
@@ -742,9 +848,12 @@ def withdraw(
 def advance(conn: Connection, *, clock: Clock, standard: Standard) -> dict[str, int]:
     """The periodic step, idempotent: proposals whose objection window has passed are listed
     (from the day after the window); listed entries past ``ends_on`` are removed with reason
-    ``expiry`` (from the day after ``ends_on``). Returns ``{"listed": n, "expired": n}``."""
+    ``expiry`` (from the day after ``ends_on``). A proposal whose record (``record_id`` or
+    ``basis_record_id``) has been repaired (信用修复) is withdrawn instead of listed: a second
+    guard behind :func:`remove_for_repair`. Returns ``{"listed": n, "expired": n,
+    "withdrawn": n}``."""
     today, now = clock.today(), clock.now()
-    listed = 0
+    listed = withdrawn = 0
     due = conn.execute(
         select(list_entries)
         .where(
@@ -754,9 +863,19 @@ def advance(conn: Connection, *, clock: Clock, standard: Standard) -> dict[str, 
         )
         .order_by(list_entries.c.id)
     ).all()
+    repaired = _repaired_records(conn, due)
     for row in due:
         entry = Entry.of(row, standard)
         assert entry.objection_until is not None
+        if repaired.intersection((row.record_id, row.basis_record_id)):
+            withdrawn += _withdraw_pending(
+                conn,
+                entry,
+                at=now,
+                actor=SYSTEM_ACTOR,
+                note="所依据的信用记录已信用修复，不再列入 (the record it rests on was repaired)",
+            )
+            continue
         starts = entry.objection_until + dt.timedelta(days=1)
         ends_on = entry.ends_on
         if ends_on is None and entry.list_def is not None:
@@ -803,4 +922,17 @@ def advance(conn: Connection, *, clock: Clock, standard: Standard) -> dict[str, 
                 actor=SYSTEM_ACTOR,
                 detail={"reason": "expiry", "removed_on": off},
             )
-    return {"listed": listed, "expired": expired}
+    return {"listed": listed, "expired": expired, "withdrawn": withdrawn}
+
+
+def _repaired_records(conn: Connection, rows: Any) -> set[int]:
+    """The ids among the rows' ``record_id`` / ``basis_record_id`` whose record is repaired."""
+    ids = {int(i) for row in rows for i in (row.record_id, row.basis_record_id) if i is not None}
+    if not ids:
+        return set()
+    return {
+        int(i)
+        for i in conn.execute(
+            select(records.c.id).where(records.c.id.in_(ids), records.c.repaired_on.is_not(None))
+        ).scalars()
+    }

@@ -174,7 +174,8 @@ def _claim(conn: Connection, now: dt.datetime, limit: int) -> list[RowMapping]:
     return rows
 
 
-def _httpx_post() -> tuple[Post, Callable[[], None]]:
+def httpx_post() -> tuple[Post, Callable[[], None]]:
+    """The default ``post``: an httpx client with short timeouts and no redirects, and its close."""
     import httpx
 
     client = httpx.Client(
@@ -267,7 +268,7 @@ def dispatch_due(
         return counts
     close: Callable[[], None] | None = None
     if post is None:
-        post, close = _httpx_post()
+        post, close = httpx_post()
     # A receiver that failed in this pass is not called again in it: its error and when the
     # failed delivery is tried next (the others wait for the same moment).
     down: dict[str, tuple[str, dt.datetime | None]] = {}

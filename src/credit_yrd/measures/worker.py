@@ -110,7 +110,8 @@ class BackgroundWorker:
     """Runs :func:`run_once` in a daemon thread every ``interval`` seconds until stopped.
 
     ``engine``, ``clock`` and ``standard`` are asked for at each pass (the app makes its engine on
-    first use, and tests may swap its clock).
+    first use, and tests may swap its clock). ``run`` is the pass (:func:`run_once` by default;
+    the app runs :func:`credit_yrd.jobs.run_once`, which adds publication and repair).
 
     The first pass comes one interval after :meth:`start`. Errors are logged, never raised: the
     server that runs the worker keeps serving.
@@ -124,8 +125,10 @@ class BackgroundWorker:
         standard: Callable[[], Standard],
         settings: Settings,
         interval: float,
+        run: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
         self._engine = engine
+        self._run = run if run is not None else run_once
         self._clock = clock
         self._standard = standard
         self._settings = settings
@@ -143,7 +146,7 @@ class BackgroundWorker:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                run_once(
+                self._run(
                     self._engine(),
                     clock=self._clock(),
                     standard=self._standard(),
@@ -166,6 +169,7 @@ def background_worker(
     clock: Callable[[], Clock],
     standard: Callable[[], Standard],
     settings: Settings,
+    run: Callable[..., dict[str, Any]] | None = None,
 ) -> BackgroundWorker | None:
     """A started worker at ``settings.worker_interval_seconds``, or ``None`` when that is 0."""
     if settings.worker_interval_seconds <= 0:
@@ -176,6 +180,7 @@ def background_worker(
         standard=standard,
         settings=settings,
         interval=settings.worker_interval_seconds,
+        run=run,
     )
     worker.start()
     return worker

@@ -13,7 +13,6 @@ calendar of deadlines, the append-only case steps and the notices to subjects an
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from credit_yrd.auth.principal import Principal
 from credit_yrd.auth.roles import Role
 from credit_yrd.clock import Clock
+from credit_yrd.jsonl import jsonable
 from credit_yrd.settings import Settings
 from credit_yrd.store.schema import case_events, notices
 from credit_yrd.workdays import WorkingCalendar, calendar_for
@@ -86,16 +86,6 @@ def handler_filter(principal: Principal) -> tuple[str | None, str | None] | None
     return None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def record_case_event(
     conn: Connection,
     *,
@@ -115,7 +105,7 @@ def record_case_event(
             event=event,
             at=clock.now(),
             actor=actor,
-            detail=_jsonable(dict(detail)) if detail else None,
+            detail=jsonable(dict(detail)) if detail else None,
         )
         .returning(case_events.c.id)
     ).scalar_one()

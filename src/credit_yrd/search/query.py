@@ -28,9 +28,9 @@
 
 Filters: province (code, name or alias in the standard's ``province`` list), city (the ``city``
 list: 320500 is 3205xx; Shanghai 310000 is all of 31xxxx), subject type (organisation types only),
-record kind (the subject has a record of that kind whose latest version is active), domain (code
-list ``domain``: the subject has a record of that domain whose latest version is active). Natural
-persons are never returned. Everything is bound as parameters: no input reaches the SQL text, and
+record kind (the subject has a record of that kind published on the day: latest version active,
+inside its window, not repaired), domain (code list ``domain``: likewise, a record of that
+domain). Natural persons are never returned. Everything is bound as parameters: no input reaches the SQL text, and
 the SQL is the same on SQLite and PostgreSQL.
 """
 
@@ -209,12 +209,14 @@ def _filters(
 
 
 def _published(on: dt.date) -> ColumnElement[bool]:
-    """The record (``records``) is published on ``on``: its current version is active and inside
-    its publication window (``records.public_from`` / ``public_until``, kept by the store), as
-    the public credit file shows it. Nothing the public file hides is counted or filtered on."""
+    """The record (``records``) is published on ``on``: its current version is active, inside
+    its publication window (``records.public_from`` / ``public_until``, kept by the store) and
+    not ended by credit repair (``records.repaired_on`` none or after ``on``), as the public
+    credit file shows it. Nothing the public file hides is counted or filtered on."""
     return and_(
         records.c.public_from <= on,
         or_(records.c.public_until.is_(None), records.c.public_until >= on),
+        or_(records.c.repaired_on.is_(None), records.c.repaired_on > on),
         _latest_active(),
     )
 

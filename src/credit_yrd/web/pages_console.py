@@ -20,11 +20,10 @@ writes one row to the access log (it shows proposals and objections, which are n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -44,14 +43,18 @@ from credit_yrd.store.schema import list_entries
 from credit_yrd.store.subjects import find_subject
 from credit_yrd.web import console, joint, state
 from credit_yrd.web.errors import PageRedirect, not_found
+from credit_yrd.web.page_helpers import (
+    FormState,
+    posted_fields,
+    principal_of,
+    status_of,
+    threaded,
+)
 from credit_yrd.web.render import render
 from credit_yrd.web.routing import PageRoute
 from credit_yrd.web.session import (
     Access,
     Visitor,
-    check_same_origin,
-    check_session_csrf,
-    form_fields,
     page_access,
 )
 
@@ -75,25 +78,10 @@ DONE: dict[str, tuple[str, str]] = {
 
 
 @dataclass
-class FormState:
-    """A form as sent back to the page: the values entered and what each broke."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str | None = None
-    target: int | None = None
-
-
-@dataclass
 class CheckOutcome:
     scenario: str
     results: list[SubjectResult]
     check_id: int
-
-
-def _principal(visitor: Visitor) -> Principal:
-    assert visitor.principal is not None
-    return visitor.principal
 
 
 def _number(text: str) -> int:
@@ -124,7 +112,7 @@ def _page(
     check: FormState | None = None,
     outcome: CheckOutcome | None = None,
 ) -> HTMLResponse:
-    principal = _principal(visitor)
+    principal = principal_of(visitor)
     standard = state.standard(request)
     clock = state.clock(request)
     today = clock.today()
@@ -210,18 +198,6 @@ def _measure_label(request: Request, code: str, lang: str) -> str:
     return found.label(lang) if found is not None else code
 
 
-async def _form(request: Request, visitor: Visitor) -> dict[str, str]:
-    check_same_origin(request)
-    fields = await form_fields(request)
-    check_session_csrf(visitor, fields.get("csrf_token"))
-    return fields
-
-
-def _status_of(exc: CreditYrdError) -> int:
-    status = getattr(exc, "status", 400)
-    return status if isinstance(status, int) and 400 <= status < 500 else 400
-
-
 @router.get("/console", response_class=HTMLResponse)
 def console_page(request: Request, visitor: Department) -> HTMLResponse:
     return _page(request, visitor)
@@ -232,7 +208,7 @@ def console_page(request: Request, visitor: Department) -> HTMLResponse:
 
 def _propose(request: Request, visitor: Visitor, fields: dict[str, str]) -> HTMLResponse:
     lang = visitor.lang
-    principal = _principal(visitor)
+    principal = principal_of(visitor)
     standard = state.standard(request)
     form = FormState(
         values={
@@ -310,7 +286,7 @@ def _propose(request: Request, visitor: Visitor, fields: dict[str, str]) -> HTML
                 ).id
     except CreditYrdError as exc:
         form.message = exc.message(lang)
-        return _page(request, visitor, status=_status_of(exc), propose=form)
+        return _page(request, visitor, status=status_of(exc), propose=form)
     if entry_id is None:
         form.errors = {
             "subject": pick(
@@ -325,8 +301,8 @@ def _propose(request: Request, visitor: Visitor, fields: dict[str, str]) -> HTML
 
 @router.post("/console/proposals", response_class=HTMLResponse)
 async def propose_page(request: Request, visitor: Department) -> HTMLResponse:
-    fields = await _form(request, visitor)
-    return await _threaded(_propose, request, visitor, fields)
+    fields = await posted_fields(request, visitor)
+    return await threaded(_propose, request, visitor, fields)
 
 
 # --- answer an objection -----------------------------------------------------------------------
@@ -357,22 +333,22 @@ def _answer(
             lifecycle.answer_objection(
                 conn,
                 clock=state.clock(request),
-                principal=_principal(visitor),
+                principal=principal_of(visitor),
                 entry_id=entry_id,
                 upheld=decision == "uphold",
                 reply=reply,
             )
     except CreditYrdError as exc:
         form.message = exc.message(lang)
-        return _page(request, visitor, status=_status_of(exc), answer=form)
+        return _page(request, visitor, status=status_of(exc), answer=form)
     raise PageRedirect(f"/console?done=answered#entry-{entry_id}")
 
 
 @router.post("/console/entries/{entry_id}/answer", response_class=HTMLResponse)
 async def answer_page(request: Request, visitor: Department, entry_id: str) -> HTMLResponse:
     number = _number(entry_id)
-    fields = await _form(request, visitor)
-    return await _threaded(_answer, request, visitor, number, fields)
+    fields = await posted_fields(request, visitor)
+    return await threaded(_answer, request, visitor, number, fields)
 
 
 # --- feedback on an action ---------------------------------------------------------------------
@@ -409,22 +385,22 @@ def _feedback(
             record_feedback(
                 conn,
                 clock=state.clock(request),
-                principal=_principal(visitor),
+                principal=principal_of(visitor),
                 action_id=action_id,
                 outcome=outcome,
                 reason=reason or None,
             )
     except CreditYrdError as exc:
         form.message = exc.message(lang)
-        return _page(request, visitor, status=_status_of(exc), feedback=form)
+        return _page(request, visitor, status=status_of(exc), feedback=form)
     raise PageRedirect(f"/console?done=feedback#action-{action_id}")
 
 
 @router.post("/console/actions/{action_id}/feedback", response_class=HTMLResponse)
 async def feedback_page(request: Request, visitor: Department, action_id: str) -> HTMLResponse:
     number = _number(action_id)
-    fields = await _form(request, visitor)
-    return await _threaded(_feedback, request, visitor, number, fields)
+    fields = await posted_fields(request, visitor)
+    return await threaded(_feedback, request, visitor, number, fields)
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -468,7 +444,7 @@ def _check(request: Request, visitor: Visitor, fields: dict[str, str]) -> HTMLRe
         form.errors = errors.by_field
         return _page(request, visitor, status=400, check=form)
     clock = state.clock(request)
-    principal = _principal(visitor)
+    principal = principal_of(visitor)
     try:
         with transaction(state.engine(request)) as conn:
             results = check_codes(
@@ -497,10 +473,5 @@ def _check(request: Request, visitor: Visitor, fields: dict[str, str]) -> HTMLRe
 
 @router.post("/console/check", response_class=HTMLResponse)
 async def check_page(request: Request, visitor: Department) -> HTMLResponse:
-    fields = await _form(request, visitor)
-    return await _threaded(_check, request, visitor, fields)
-
-
-async def _threaded(func: Any, *args: Any) -> HTMLResponse:
-    result: HTMLResponse = await run_in_threadpool(func, *args)
-    return result
+    fields = await posted_fields(request, visitor)
+    return await threaded(_check, request, visitor, fields)

@@ -1,7 +1,8 @@
 """The public pages of the red and black lists: ``/lists`` (the catalogue: each list's criteria,
 period, exit conditions, the rule that sets it and how many entries are active today) and
 ``/lists/{code}`` (the active entries, page by page, with the deciding authority and its province,
-the first and last day listed, linked to the subject's public file).
+the first and last day listed, linked to the subject's public file; 异议处理中 when the record the
+listing rests on is under objection).
 
 Anyone may open them. A listing decided by any province applies across the region, so the pages
 show every province's entries together. Natural persons' names and ID numbers are masked and
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from credit_yrd.i18n import pick
 from credit_yrd.lists.entries import list_counts, public_entries
 from credit_yrd.web import joint, state
+from credit_yrd.web.cases import entries_under_objection
 from credit_yrd.web.errors import not_found
 from credit_yrd.web.render import render
 from credit_yrd.web.routing import PageRoute
@@ -69,7 +71,15 @@ def list_page(
     with state.engine(request).connect() as conn:
         page = public_entries(conn, list_code=code, on=today, after=cursor, limit=ENTRY_PAGE)
         total = list_counts(conn, on=today).get(code, 0)
-    rows = [{"entry": e, "href": joint.public_href(e.uscc)} for e in page.entries]
+        disputed = entries_under_objection(conn, (e.id for e in page.entries))
+    rows = [
+        {
+            "entry": e,
+            "href": joint.public_href(e.uscc),
+            "objection": e.id in disputed,
+        }
+        for e in page.entries
+    ]
     return render(
         request,
         "list.html",

@@ -1,5 +1,6 @@
 """``/me``: a subject's own file, as the subject account sees it (every record about it, whatever
-its status or window, restricted fields in clear) and who read its non-public data, when and why;
+its status or window, restricted fields in clear) and who read its non-public data, when and why; the notices (告知) of its repair applications and
+objections, with links to apply for repair of or object to each record;
 and its list notices (名单告知): for each proposal or listing, the reasons, the basis, its rights
 and the last day to object, with a form to object while the window is open (a POST carrying the
 session's CSRF token; :func:`credit_yrd.lists.lifecycle.object_to`)."""
@@ -21,6 +22,7 @@ from credit_yrd.ledger import Audience, credit_file
 from credit_yrd.ledger.files import InvalidCursorError
 from credit_yrd.lists import lifecycle
 from credit_yrd.lists.entries import Entry, Step, entries_of_subject, steps_of
+from credit_yrd.repair.notices_read import notices_for
 from credit_yrd.store.engine import transaction
 from credit_yrd.store.schema import subjects
 from credit_yrd.web import joint, present, state
@@ -42,6 +44,8 @@ OwnSubject = Annotated[Visitor, page_access(Access.SUBJECT)]
 FILE_PAGE_SIZE = 100
 MAX_ID = 2**63 - 1
 OBJECTION_MAX = 4000
+#: Most notices (告知: repair and objection steps) the file page shows, newest first.
+NOTICE_ROWS = 20
 
 
 @dataclass
@@ -116,6 +120,7 @@ def _my_file(
         except InvalidCursorError as exc:
             raise PageError(400, exc.message_zh, exc.message_en) from None
         notices = notices_of(conn, subject_id, clock.today(), standard)
+        told = notices_for(conn, visitor.principal, limit=NOTICE_ROWS)
     lang = visitor.lang
     return render(
         request,
@@ -123,6 +128,15 @@ def _my_file(
         status=status,
         trusted=True,
         notices=notices,
+        case_notices=[
+            {
+                "title": pick(n.title_zh, n.title_en, lang),
+                "body": pick(n.body_zh, n.body_en, lang),
+                "at": n.created_at,
+                "read": n.read_at is not None,
+            }
+            for n in told
+        ],
         objection=objection or ObjectionForm(),
         entry_status=lambda c: joint.label(joint.ENTRY_STATUS_LABELS, c, lang),
         removal_label=lambda c: joint.label(joint.REMOVAL_LABELS, c, lang),

@@ -48,6 +48,9 @@ class Access(StrEnum):
     CREDIT_OFFICE = "credit_office"
     SUBJECT = "subject"
     DEPARTMENT = "department"
+    #: The handlers of repair and objection cases: a department (with its province and domain)
+    #: or a credit office.
+    HANDLER = "handler"
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,19 @@ def _check(access: Access, visitor: Visitor, request: Request) -> None:
             403,
             "此页面仅限政务部门账户访问",
             "only department accounts may open this page",
+        )
+    if access is Access.HANDLER and not (
+        visitor.role is Role.CREDIT_OFFICE
+        or (
+            visitor.role is Role.DEPARTMENT
+            and bool(visitor.principal.province)
+            and bool(visitor.principal.domain)
+        )
+    ):
+        raise PageError(
+            403,
+            "此页面仅限政务部门和信用办账户访问",
+            "only department and credit office accounts may open this page",
         )
     if access is Access.SUBJECT and (
         visitor.role is not Role.SUBJECT or visitor.principal.subject_id is None

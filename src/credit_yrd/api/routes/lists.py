@@ -20,8 +20,6 @@ allowed, 409 wrong state, window closed or too early, 400 a field that breaks a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -32,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from credit_yrd.api.access import Role, allow
 from credit_yrd.api.deps import current_principal
-from credit_yrd.api.problems import lang_of
+from credit_yrd.api.problems import domain_errors
 from credit_yrd.api.routes.subjects import Lang, Store, clock_of, problem_doc
 from credit_yrd.auth.principal import Principal
 from credit_yrd.ledger.audit import PURPOSE_MAX_CHARS, Reader, log_read
@@ -48,7 +46,7 @@ from credit_yrd.lists.entries import (
     public_entries,
     steps_of,
 )
-from credit_yrd.lists.errors import ListError, UnknownEntryError, UnknownListError
+from credit_yrd.lists.errors import UnknownEntryError, UnknownListError
 from credit_yrd.standards.joint_models import ListDef
 from credit_yrd.standards.loader import get_standard
 from credit_yrd.store.engine import transaction
@@ -99,15 +97,6 @@ STEP_ERRORS: dict[int | str, dict[str, Any]] = {
         "条目状态不允许该操作、异议期已过或提前移出为时过早 (wrong state, window closed, too early)"
     ),
 }
-
-
-@contextmanager
-def domain_errors(request: Request) -> Iterator[None]:
-    """List errors as HTTP problems with their own status, in the caller's language."""
-    try:
-        yield
-    except ListError as exc:
-        raise HTTPException(status_code=exc.status, detail=exc.message(lang_of(request))) from None
 
 
 # --- shapes ----------------------------------------------------------------------------------
@@ -251,6 +240,9 @@ class EntryView(BaseModel):
     status: Literal["proposed", "objected", "listed", "removed", "withdrawn"]
     origin: Literal["platform", "record"]
     record_id: int | None
+    basis_record_id: int | None = Field(
+        default=None, description="认定所依据的记录 (the record the listing rests on)"
+    )
     authority: str
     authority_uscc: str | None
     province: str
@@ -334,6 +326,14 @@ class ProposeRequest(BaseModel):
         default=None,
         description="在列最后一日；无统一期限的名单必填 (last day listed; required when the list "
         "has no set period)",
+    )
+    basis_record_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**62,
+        description="认定所依据的该主体记录（如行政处罚决定）；该记录信用修复后条目随之移出 (the "
+        "subject's record the listing rests on, e.g. the penalty decision: repairing it removes "
+        "the entry)",
     )
 
 
@@ -576,6 +576,7 @@ def propose_listing(
             legal_basis=body.legal_basis,
             decision_number=body.decision_number,
             ends_on=body.ends_on,
+            basis_record_id=body.basis_record_id,
         )
         return EntryDetail(
             entry=_view(conn, made, clock.today()),
