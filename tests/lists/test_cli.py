@@ -53,7 +53,7 @@ def test_advance_lists_once_and_entries_show_it(world: World, env: Path) -> None
     env.write_text("2026-12-08", encoding="utf-8")
     first = run("lists", "advance", "--db", url)
     assert first.exit_code == 0, first.output
-    assert "异议期届满列入 1 条" in first.stdout
+    assert "异议期届满列入 1 条" in first.stdout and "撤销 0 条" in first.stdout
     again = run("--lang", "en", "lists", "advance", "--db", url, "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout) == {

@@ -374,6 +374,15 @@ def test_refusal_needs_reasons_and_changes_nothing_else(world: World) -> None:
             )
         ).scalar()
     assert told is not None and "罚款尚未缴清" in told
+    with world.engine.connect() as conn:
+        followed = apps.progress(
+            conn,
+            made.query_code,
+            settings=world.settings,
+            clock=at(days=3),
+            standard=world.standard,
+        )
+    assert followed is not None and followed.reasons == "罚款尚未缴清"  # whoever follows the code
     with transaction(world.engine) as conn, pytest.raises(WrongState):
         apps.decide(
             conn,

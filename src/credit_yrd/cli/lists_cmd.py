@@ -15,24 +15,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from credit_yrd.cli.context import CliState, state
+from credit_yrd.cli.context import CliState, DbOption, JsonOption, state
 from credit_yrd.cli.output import json_line, out
 
 app = typer.Typer(
     help="红黑名单：目录、在列条目、定期推进 (the red and black lists).", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="数据库地址，缺省取 CREDIT_YRD_DATABASE_URL 或本地 SQLite (database URL)"
-    ),
-]
 OnOption = Annotated[
     str | None,
     typer.Option("--on", help="查看哪一天，如 2026-12-01；缺省为平台时钟的今天 (the day)"),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON (JSON output)")]
 
 
 def _day(st: CliState, on: str | None) -> dt.date:
@@ -235,9 +228,10 @@ def advance(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
     out.print(
         st.t(
             f"{day}：由归集记录新增或更新 {fed} 条，异议期届满列入 {done['listed']} 条，"
-            f"期满移出 {done['expired']} 条",
+            f"期满移出 {done['expired']} 条，因依据记录已信用修复而撤销 {done.get('withdrawn', 0)} 条",
             f"{day}: {fed} entries created or updated from ingested records, "
             f"{done['listed']} listed after their objection window, {done['expired']} removed "
-            "at the end of their period",
+            f"at the end of their period, {done.get('withdrawn', 0)} withdrawn because the record "
+            "they rest on was repaired",
         )
     )

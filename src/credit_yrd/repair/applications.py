@@ -268,6 +268,8 @@ class Progress:
     steps: list[dict[str, Any]]
     deliveries: dict[str, int]
     calendar_warning: tuple[str, str] | None
+    reasons: str | None = None
+    """The decision's reasons once decided (ID numbers masked): the applicant needs them."""
 
     def to_dict(self) -> dict[str, Any]:
         return _with_warning(self, self.calendar_warning)
@@ -504,6 +506,9 @@ def progress(
             "delivered": sum(1 for r in sent if r.delivered_at is not None),
         },
         calendar_warning=calendar.warning(app.received_on, app.decide_due),
+        reasons=scrub_resident_ids(app.reasons)
+        if app.reasons and app.status in ("approved", "refused")
+        else None,
     )
 
 

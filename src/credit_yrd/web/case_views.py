@@ -363,6 +363,7 @@ def repair_progress_view(
         received=p.received_on,
         deadlines=deadlines,
         steps=_progress_steps(p.steps, lang),
+        reasons=p.reasons,
         calendar_warning=pick(*p.calendar_warning, lang) if p.calendar_warning else None,
     )
 
